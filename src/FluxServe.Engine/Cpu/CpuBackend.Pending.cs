@@ -1,0 +1,59 @@
+namespace FluxServe.Engine.Cpu;
+
+// Operations not yet moved into their own files. Each is being implemented in CpuBackend.<Op>.cs.
+public sealed partial class CpuBackend
+{
+    /// <inheritdoc />
+    public Tensor Linear(Tensor x, Tensor weight, Tensor? bias, Activation activation = Activation.None) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor MatMul(Tensor a, Tensor b, bool transposeB = false) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor RmsNorm(Tensor x, Tensor weight, float eps) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Rope(Tensor x, Tensor pe) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias, bool causal, float scale) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride, int padding) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, float eps) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor UpsampleNearest(Tensor x, int factor) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Activate(Tensor x, Activation activation) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Softmax(Tensor x) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Binary(Tensor a, Tensor b, BinaryOp op) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Affine(Tensor x, float multiplier, float addend) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Concat(IReadOnlyList<Tensor> parts, int dim) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Slice(Tensor x, int dim, int start, int length) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Permute(Tensor x, ReadOnlySpan<int> dims) => throw new NotImplementedException();
+
+    /// <inheritdoc />
+    public Tensor Cast(Tensor x, DType dtype) => throw new NotImplementedException();
+}
