@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test of the solution. Fixtures come from $FLUXSERVE_FIXTURES (default ../shared/fixtures).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/prerequisites.sh
+export FLUXSERVE_FIXTURES="${FLUXSERVE_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"
+dotnet build FluxServe.slnx -c Release
+dotnet test FluxServe.slnx -c Release --no-build --logger "console;verbosity=normal" "$@"
