@@ -1,7 +1,7 @@
 namespace FluxServe.Engine.Safetensors;
 
 /// <summary>
-/// A tensor to be written by <see cref="SafetensorsWriter.Write(string, IEnumerable{SafetensorsTensorSource}, IReadOnlyDictionary{string, string}?)"/>
+/// A tensor to be written by <see cref="SafetensorsWriter.WriteStreaming"/>
 /// without holding its data: the header is built from the name, dtype and shape, and the data is produced later by
 /// <see cref="WriteData"/>, which must write exactly numel × sizeof(dtype) bytes.
 /// </summary>

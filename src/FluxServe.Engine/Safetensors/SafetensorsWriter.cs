@@ -24,7 +24,7 @@ public static class SafetensorsWriter
             sources.Add(new SafetensorsTensorSource(name, tensor.DType, tensor.Shape, stream => WriteTensor(stream, tensor)));
         }
 
-        Write(path, sources, metadata);
+        WriteStreaming(path, sources, metadata);
     }
 
     /// <summary>
@@ -33,7 +33,7 @@ public static class SafetensorsWriter
     /// </summary>
     /// <exception cref="ArgumentException">A name is repeated or reserved.</exception>
     /// <exception cref="InvalidOperationException">A callback wrote more or fewer bytes than its tensor needs.</exception>
-    public static void Write(string path, IEnumerable<SafetensorsTensorSource> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void WriteStreaming(string path, IEnumerable<SafetensorsTensorSource> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
