@@ -267,7 +267,7 @@ internal static class SafetensorsHeader
             if (!reader.TryGetInt64(out long v))
             {
                 // A whole number beyond Int64 lies beyond any file; anything else is not an offset at all.
-                throw reader.TryGetUInt64(out _) || reader.TryGetDecimal(out decimal big) && big == decimal.Truncate(big) && big > 0
+                throw reader.TryGetUInt64(out _)
                     ? SafetensorsException.ForTensor(filePath, name, $"has a data offset {Raw(ref reader)} beyond the data section.")
                     : SafetensorsException.ForTensor(filePath, name, $"has a data_offsets entry {Raw(ref reader)}; {Expected}.");
             }
