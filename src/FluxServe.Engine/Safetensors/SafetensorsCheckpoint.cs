@@ -266,7 +266,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     private static string ResolveShard(string indexPath, string folder, string shard, string tensorName)
     {
         string resolved = Path.GetFullPath(Path.Combine(folder, shard));
-        if (Path.IsPathRooted(shard) || !resolved.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        string prefix = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        if (Path.IsPathRooted(shard) || !resolved.StartsWith(prefix, StringComparison.Ordinal))
         {
             throw new SafetensorsException(
                 indexPath, tensorName, $"Safetensors index '{indexPath}' names shard '{shard}' (for tensor '{tensorName}') outside its own folder.");
