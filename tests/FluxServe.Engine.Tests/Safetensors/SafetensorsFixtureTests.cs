@@ -7,8 +7,27 @@ namespace FluxServe.Engine.Tests.Safetensors;
 /// <summary>Reads every safetensors file of the shared fixtures and cross-checks a few entries with an independent parse.</summary>
 public sealed class SafetensorsFixtureTests
 {
-    private static string FixturesRoot =>
-        Environment.GetEnvironmentVariable("FLUXSERVE_FIXTURES") is { Length: > 0 } env ? env : "/work/shared/fixtures";
+    /// <summary><c>$FLUXSERVE_FIXTURES</c>, else <c>../shared/fixtures</c> relative to the repository root.</summary>
+    private static string FixturesRoot
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("FLUXSERVE_FIXTURES") is { Length: > 0 } env)
+            {
+                return env;
+            }
+
+            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "FluxServe.slnx")))
+                {
+                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures"));
+                }
+            }
+
+            return "/work/shared/fixtures";
+        }
+    }
 
     public static TheoryData<string> FixtureFiles()
     {
