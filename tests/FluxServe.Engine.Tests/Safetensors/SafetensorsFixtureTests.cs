@@ -8,25 +8,26 @@ namespace FluxServe.Engine.Tests.Safetensors;
 public sealed class SafetensorsFixtureTests
 {
     /// <summary><c>$FLUXSERVE_FIXTURES</c>, else <c>../shared/fixtures</c> relative to the repository root.</summary>
-    private static string FixturesRoot
+    private static string FixturesRoot => FindFixturesRoot();
+
+    private static string FindFixturesRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        get
+        if (Environment.GetEnvironmentVariable("FLUXSERVE_FIXTURES") is { Length: > 0 } env)
         {
-            if (Environment.GetEnvironmentVariable("FLUXSERVE_FIXTURES") is { Length: > 0 } env)
-            {
-                return env;
-            }
-
-            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "FluxServe.slnx")))
-                {
-                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures"));
-                }
-            }
-
-            return "/work/shared/fixtures";
+            return env;
         }
+
+        // The test binaries may live outside the checkout (--artifacts-path), so start from this source file.
+        string start = Path.GetDirectoryName(sourceFile) is { Length: > 0 } d ? d : Directory.GetCurrentDirectory();
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FluxServe.slnx")))
+            {
+                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures"));
+            }
+        }
+
+        return "/work/shared/fixtures";
     }
 
     public static TheoryData<string> FixtureFiles()
