@@ -1,0 +1,68 @@
+using FluxServe.Fixtures.Tests.Harness;
+using FluxServe.Fixtures.Tests.Runners;
+
+namespace FluxServe.Fixtures.Tests;
+
+/// <summary>
+/// The one place that maps fixture folder names to runners. A folder whose runner is a
+/// <see cref="PendingFixtureRunner"/> is skipped with its reason; an unknown folder is skipped with
+/// "no runner for fixture '&lt;name&gt;'". Implementing a fixture = replacing its pending entry (README.md).
+/// </summary>
+public static class FixtureRunners
+{
+    private static readonly Dictionary<string, IFixtureRunner> s_runners = new(StringComparer.Ordinal)
+    {
+        ["torch-randn"] = new TorchRandnRunner(),
+
+        ["tokenizer-clip"] = new PendingFixtureRunner("the CLIP tokenizer is not implemented yet"),
+        ["tokenizer-t5"] = new PendingFixtureRunner("the T5 tokenizer is not implemented yet"),
+        ["clip-text-tiny"] = new PendingFixtureRunner("the CLIP text encoder is not implemented yet"),
+        ["t5-tiny"] = new PendingFixtureRunner("the T5 encoder is not implemented yet"),
+        ["flux-tiny-schnell"] = new FluxTransformerRunner(),
+        ["flux-tiny-dev"] = new FluxTransformerRunner(),
+        ["ae-tiny"] = new PendingFixtureRunner("the autoencoder is not implemented yet"),
+        ["ae-tiny-f8"] = new PendingFixtureRunner("the autoencoder is not implemented yet"),
+        ["redux-tiny"] = new PendingFixtureRunner("the Redux image encoder is not implemented yet"),
+        ["lora-tiny"] = new PendingFixtureRunner("LoRA adapters are not implemented yet"),
+        ["schedulers"] = new PendingFixtureRunner("the schedulers are not implemented yet"),
+        ["samplers"] = new PendingFixtureRunner("the samplers are not implemented yet"),
+        ["pipeline-tiny-schnell"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
+        ["pipeline-tiny-dev"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
+        ["pipeline-tiny-redux-schnell"] = new PendingFixtureRunner("the Redux pipeline is not implemented yet"),
+    };
+
+    /// <summary>The folder names that have an entry (runner or pending).</summary>
+    public static IReadOnlyCollection<string> RegisteredFixtures => s_runners.Keys;
+
+    /// <summary>The runner of folder <paramref name="fixture"/>, or null.</summary>
+    public static IFixtureRunner? For(string fixture) => s_runners.GetValueOrDefault(fixture);
+
+    /// <summary>Why the case is skipped, or null when it runs.</summary>
+    public static string? SkipReason(string fixture, string caseName)
+    {
+        var runner = For(fixture);
+        if (runner is null)
+        {
+            return $"no runner for fixture '{fixture}'";
+        }
+
+        FixtureCase fixtureCase;
+        try
+        {
+            fixtureCase = FixtureFolder.Named(fixture).Case(caseName);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or KeyNotFoundException or System.Text.Json.JsonException)
+        {
+            return null; // not skipped: running it reports the error
+        }
+
+        return runner.SkipReason(fixtureCase);
+    }
+
+    /// <summary>Runs one case (the body of every fixture test).</summary>
+    public static void Run(string fixture, string caseName)
+    {
+        var runner = For(fixture) ?? throw new InvalidOperationException($"no runner for fixture '{fixture}'");
+        runner.Run(FixtureFolder.Named(fixture).Case(caseName));
+    }
+}
