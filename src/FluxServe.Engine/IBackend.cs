@@ -26,6 +26,12 @@ public interface IBackend
     /// </summary>
     Tensor MatMul(Tensor a, Tensor b, bool transposeB = false);
 
+    /// <summary>
+    /// Row lookup (PyTorch's <c>Embedding</c>): <paramref name="table"/> [V, D] in any float dtype, <paramref name="ids"/>
+    /// I64 or I32 of any shape S with values in [0, V). Result S + [D], float32.
+    /// </summary>
+    Tensor Embedding(Tensor table, Tensor ids);
+
     /// <summary>LayerNorm over the last dimension; <paramref name="weight"/>/<paramref name="bias"/> [D] or null (no affine).</summary>
     Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps);
 
