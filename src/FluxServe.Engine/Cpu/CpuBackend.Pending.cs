@@ -10,15 +10,6 @@ public sealed partial class CpuBackend
     public Tensor MatMul(Tensor a, Tensor b, bool transposeB = false) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, float eps) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor RmsNorm(Tensor x, Tensor weight, float eps) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Rope(Tensor x, Tensor pe) => throw new NotImplementedException();
 
     /// <inheritdoc />
@@ -34,16 +25,7 @@ public sealed partial class CpuBackend
     public Tensor UpsampleNearest(Tensor x, int factor) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor Activate(Tensor x, Activation activation) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor Softmax(Tensor x) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Binary(Tensor a, Tensor b, BinaryOp op) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor Affine(Tensor x, float multiplier, float addend) => throw new NotImplementedException();
 
     /// <inheritdoc />
     public Tensor Concat(IReadOnlyList<Tensor> parts, int dim) => throw new NotImplementedException();
