@@ -10,9 +10,6 @@ public sealed partial class CpuBackend
     public Tensor MatMul(Tensor a, Tensor b, bool transposeB = false) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor Rope(Tensor x, Tensor pe) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias, bool causal, float scale) => throw new NotImplementedException();
 
     /// <inheritdoc />

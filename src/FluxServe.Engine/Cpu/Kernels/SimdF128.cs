@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace FluxServe.Engine.Cpu.Kernels;
 
 /// <summary>Four float lanes (SSE/NEON).</summary>
-internal readonly struct SimdF128 : ISimdFloat<SimdF128>
+internal readonly struct SimdF128 : ISimdFloat<SimdF128>, ISimdPairSwap<SimdF128>
 {
     public readonly Vector128<float> V;
 
@@ -88,4 +88,7 @@ internal readonly struct SimdF128 : ISimdFloat<SimdF128>
         Vector128<float> m = Vector128.Max(value.V, Vector128.Shuffle(value.V, Vector128.Create(2, 3, 0, 1)));
         return MathF.Max(m.ToScalar(), m.GetElement(1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdF128 SwapPairs(SimdF128 value) => new(Vector128.Shuffle(value.V, Vector128.Create(1, 0, 3, 2)));
 }

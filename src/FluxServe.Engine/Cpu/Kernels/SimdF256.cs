@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace FluxServe.Engine.Cpu.Kernels;
 
 /// <summary>Eight float lanes (AVX/AVX2).</summary>
-internal readonly struct SimdF256 : ISimdFloat<SimdF256>
+internal readonly struct SimdF256 : ISimdFloat<SimdF256>, ISimdPairSwap<SimdF256>
 {
     public readonly Vector256<float> V;
 
@@ -89,4 +89,7 @@ internal readonly struct SimdF256 : ISimdFloat<SimdF256>
         m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
         return MathF.Max(m.ToScalar(), m.GetElement(1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdF256 SwapPairs(SimdF256 value) => new(Vector256.Shuffle(value.V, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
 }

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace FluxServe.Engine.Cpu.Kernels;
 
 /// <summary>Sixteen float lanes (AVX-512).</summary>
-internal readonly struct SimdF512 : ISimdFloat<SimdF512>
+internal readonly struct SimdF512 : ISimdFloat<SimdF512>, ISimdPairSwap<SimdF512>
 {
     public readonly Vector512<float> V;
 
@@ -90,4 +90,7 @@ internal readonly struct SimdF512 : ISimdFloat<SimdF512>
         m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
         return MathF.Max(m.ToScalar(), m.GetElement(1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdF512 SwapPairs(SimdF512 value) => new(Vector512.Shuffle(value.V, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)));
 }
