@@ -22,9 +22,6 @@ public sealed partial class CpuBackend
     public Tensor UpsampleNearest(Tensor x, int factor) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor Binary(Tensor a, Tensor b, BinaryOp op) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Concat(IReadOnlyList<Tensor> parts, int dim) => throw new NotImplementedException();
 
     /// <inheritdoc />
