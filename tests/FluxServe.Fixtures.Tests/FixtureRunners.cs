@@ -16,8 +16,8 @@ public static class FixtureRunners
 
         ["tokenizer-clip"] = new PendingFixtureRunner("the CLIP tokenizer is not implemented yet"),
         ["tokenizer-t5"] = new PendingFixtureRunner("the T5 tokenizer is not implemented yet"),
-        ["clip-text-tiny"] = new PendingFixtureRunner("the CLIP text encoder is not implemented yet"),
-        ["t5-tiny"] = new PendingFixtureRunner("the T5 encoder is not implemented yet"),
+        ["clip-text-tiny"] = new ClipTextRunner(),
+        ["t5-tiny"] = new T5EncoderRunner(),
         ["flux-tiny-schnell"] = new FluxTransformerRunner(),
         ["flux-tiny-dev"] = new FluxTransformerRunner(),
         ["ae-tiny"] = new PendingFixtureRunner("the autoencoder is not implemented yet"),
