@@ -1,4 +1,5 @@
 using FluxServe.Engine.Cpu.Gemm;
+using FluxServe.Engine.Numerics;
 
 namespace FluxServe.Engine.Tests.Cpu;
 
@@ -20,7 +21,7 @@ public sealed unsafe class GemmBatchedTests
         ushort[] b = new ushort[shareB == 1 ? n * k : (int)(strideB * batch)];
         for (int i = 0; i < b.Length; i++)
         {
-            b[i] = Numerics.BFloat16Conversion.FromSingle((float)(random.NextDouble() - 0.5));
+            b[i] = BFloat16Conversion.FromSingle((float)(random.NextDouble() - 0.5));
         }
 
         float[] bias = Fill(random, n);
