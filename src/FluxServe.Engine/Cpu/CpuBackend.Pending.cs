@@ -22,14 +22,5 @@ public sealed partial class CpuBackend
     public Tensor UpsampleNearest(Tensor x, int factor) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor Concat(IReadOnlyList<Tensor> parts, int dim) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor Slice(Tensor x, int dim, int start, int length) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor Permute(Tensor x, ReadOnlySpan<int> dims) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Cast(Tensor x, DType dtype) => throw new NotImplementedException();
 }
