@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using FluxServe.Engine.Numerics;
 
 namespace FluxServe.Pipelines.Noise;
 
@@ -90,7 +91,7 @@ internal sealed class MersenneTwister19937
     {
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = BFloat16Bits.FromSingle((NextUInt32() & 0xFF) * (1f / 256));
+            destination[i] = BFloat16Conversion.FromSingle((NextUInt32() & 0xFF) * (1f / 256));
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using FluxServe.Engine.Numerics;
+
 namespace FluxServe.Pipelines.Noise;
 
 /// <summary>
@@ -44,23 +47,27 @@ internal static class NormalFillLibm
             throw new ArgumentException($"The length {data.Length} is not a multiple of 16.", nameof(data));
         }
 
-        float meanB = BFloat16Bits.Round(mean);
-        float stdB = BFloat16Bits.Round(std);
+        float meanB = Round(mean);
+        float stdB = Round(std);
         for (int s = 0; s < data.Length; s += 16)
         {
             Span<ushort> block = data.Slice(s, 16);
             for (int j = 0; j < 8; j++)
             {
-                float u1 = BFloat16Bits.Round(1 - BFloat16Bits.ToSingle(block[j]));
-                float u2 = BFloat16Bits.ToSingle(block[j + 8]);
-                float log = BFloat16Bits.Round(MathF.Log(u1));
-                float radius = BFloat16Bits.Round(MathF.Sqrt(BFloat16Bits.Round(-2 * log)));
-                float theta = BFloat16Bits.Round((float)(2.0 * Math.PI * u2));
-                float cos = BFloat16Bits.Round(MathF.Cos(theta));
-                float sin = BFloat16Bits.Round(MathF.Sin(theta));
-                block[j] = BFloat16Bits.FromSingle(BFloat16Bits.Round(BFloat16Bits.Round(radius * cos) * stdB) + meanB);
-                block[j + 8] = BFloat16Bits.FromSingle(BFloat16Bits.Round(BFloat16Bits.Round(radius * sin) * stdB) + meanB);
+                float u1 = Round(1 - BFloat16Conversion.ToSingle(block[j]));
+                float u2 = BFloat16Conversion.ToSingle(block[j + 8]);
+                float log = Round(MathF.Log(u1));
+                float radius = Round(MathF.Sqrt(Round(-2 * log)));
+                float theta = Round((float)(2.0 * Math.PI * u2));
+                float cos = Round(MathF.Cos(theta));
+                float sin = Round(MathF.Sin(theta));
+                block[j] = BFloat16Conversion.FromSingle(Round(Round(radius * cos) * stdB) + meanB);
+                block[j + 8] = BFloat16Conversion.FromSingle(Round(Round(radius * sin) * stdB) + meanB);
             }
         }
     }
+
+    /// <summary><paramref name="value"/> rounded to the nearest bfloat16 (c10's rule), as a float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Round(float value) => BFloat16Conversion.ToSingle(BFloat16Conversion.FromSingle(value));
 }

@@ -1,4 +1,5 @@
 using FluxServe.Engine;
+using FluxServe.Engine.Numerics;
 
 namespace FluxServe.Pipelines.Noise;
 
@@ -133,7 +134,7 @@ public sealed class TorchGenerator
         {
             for (int i = 0; i < n; i++)
             {
-                destination[i] = BFloat16Bits.FromSingle((float)NextDoubleNormal());
+                destination[i] = BFloat16Conversion.FromSingle((float)NextDoubleNormal());
             }
 
             return;

@@ -1,4 +1,5 @@
 using FluxServe.Engine;
+using FluxServe.Engine.Numerics;
 
 namespace FluxServe.Fixtures.Tests.Harness;
 
@@ -14,7 +15,7 @@ public static class FixtureTensors
             case DType.F32:
                 return tensor.ToArray<float>();
             case DType.BF16:
-                return Convert(tensor.AsSpan<ushort>(), static b => BitConverter.UInt32BitsToSingle((uint)b << 16));
+                return Convert(tensor.AsSpan<ushort>(), static b => BFloat16Conversion.ToSingle(b));
             case DType.F16:
                 return Convert(tensor.AsSpan<ushort>(), static b => (float)BitConverter.UInt16BitsToHalf(b));
             case DType.I64:
