@@ -4,12 +4,6 @@ namespace FluxServe.Engine.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public Tensor Linear(Tensor x, Tensor weight, Tensor? bias, Activation activation = Activation.None) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor MatMul(Tensor a, Tensor b, bool transposeB = false) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias, bool causal, float scale) => throw new NotImplementedException();
 
     /// <inheritdoc />

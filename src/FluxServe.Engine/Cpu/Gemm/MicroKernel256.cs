@@ -1,0 +1,120 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FluxServe.Engine.Cpu.Gemm;
+
+/// <summary>
+/// The AVX2/FMA micro-kernel: a 6×16 block of C held in 12 Vector256&lt;float&gt; accumulators, updated per k
+/// by broadcasting 6 values of the packed A micro-panel against 2 vector loads of the packed B micro-panel
+/// (one FMA per accumulator). Generic over the row count so that the JIT compiles one specialised copy per
+/// M-edge height with no spills and no per-k branches.
+/// </summary>
+/// <remarks>
+/// Packed A holds, for each k, one float per row of the block; packed B holds, for each k, 16
+/// consecutive floats (columns, zero-padded past N). The block is then written as
+/// <c>C = alpha·acc (+ C when load) (+ bias when not null)</c>.
+/// </remarks>
+internal static unsafe class MicroKernel256
+{
+    /// <summary>Rows of C per block.</summary>
+    public const int MR = 6;
+
+    /// <summary>Columns of C per block.</summary>
+    public const int NR = 16;
+
+    /// <summary>Computes one block; see the class remarks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TRows>(int kc, float* a, float* b, float* c, nint ldc, float alpha, bool load, float* bias)
+        where TRows : struct, IRowCount
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector256.Load(b + 0);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            if (TRows.Value > 1)
+            {
+                x = Vector256.Create(a[1]);
+                c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            }
+
+            if (TRows.Value > 2)
+            {
+                x = Vector256.Create(a[2]);
+                c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            }
+
+            if (TRows.Value > 3)
+            {
+                x = Vector256.Create(a[3]);
+                c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            }
+
+            if (TRows.Value > 4)
+            {
+                x = Vector256.Create(a[4]);
+                c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            }
+
+            if (TRows.Value > 5)
+            {
+                x = Vector256.Create(a[5]);
+                c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            }
+
+            a += TRows.Value;
+            b += 16;
+        }
+
+        var scale = Vector256.Create(alpha);
+        Store(c + (0 * ldc), c00, c01, scale, load, bias);
+        if (TRows.Value > 1)
+        {
+            Store(c + (1 * ldc), c10, c11, scale, load, bias);
+        }
+
+        if (TRows.Value > 2)
+        {
+            Store(c + (2 * ldc), c20, c21, scale, load, bias);
+        }
+
+        if (TRows.Value > 3)
+        {
+            Store(c + (3 * ldc), c30, c31, scale, load, bias);
+        }
+
+        if (TRows.Value > 4)
+        {
+            Store(c + (4 * ldc), c40, c41, scale, load, bias);
+        }
+
+        if (TRows.Value > 5)
+        {
+            Store(c + (5 * ldc), c50, c51, scale, load, bias);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* row, Vector256<float> v0, Vector256<float> v1, Vector256<float> scale, bool load, float* bias)
+    {
+        v0 *= scale;
+        v1 *= scale;
+        if (load)
+        {
+            v0 += Vector256.Load(row + 0);
+            v1 += Vector256.Load(row + 8);
+        }
+
+        if (bias != null)
+        {
+            v0 += Vector256.Load(bias + 0);
+            v1 += Vector256.Load(bias + 8);
+        }
+
+        v0.Store(row + 0);
+        v1.Store(row + 8);
+    }
+}
