@@ -10,11 +10,5 @@ public sealed partial class CpuBackend
     public Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride, int padding) => throw new NotImplementedException();
 
     /// <inheritdoc />
-    public Tensor GroupNorm(Tensor x, int groups, Tensor? weight, Tensor? bias, float eps) => throw new NotImplementedException();
-
-    /// <inheritdoc />
-    public Tensor UpsampleNearest(Tensor x, int factor) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Cast(Tensor x, DType dtype) => throw new NotImplementedException();
 }

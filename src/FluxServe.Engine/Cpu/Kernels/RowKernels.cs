@@ -84,6 +84,14 @@ internal static class RowKernels<T>
         CenterScale<SimdF1>(in x, ref y, bulk, n, center, scale);
     }
 
+    /// <summary>y[i] = (x[i] − center)·scale + shift.</summary>
+    public static void CenterScaleShift(ref readonly float x, ref float y, int n, float center, float scale, float shift)
+    {
+        int bulk = n - (n % T.Count);
+        CenterScaleShift<T>(in x, ref y, 0, bulk, center, scale, shift);
+        CenterScaleShift<SimdF1>(in x, ref y, bulk, n, center, scale, shift);
+    }
+
     /// <summary>y[i] = ((x[i] − center)·scale)·w[i] + b[i].</summary>
     public static void CenterScaleAffine(ref readonly float x, ref float y, ref readonly float w, ref readonly float b, int n, float center, float scale)
     {
@@ -196,6 +204,17 @@ internal static class RowKernels<T>
         for (int i = start; i < end; i += TV.Count)
         {
             TV.Store((TV.Load(in x, (nuint)i) - c) * s, ref y, (nuint)i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CenterScaleShift<TV>(ref readonly float x, ref float y, int start, int end, float center, float scale, float shift)
+        where TV : struct, ISimdFloat<TV>
+    {
+        TV s = TV.Create(scale), c = TV.Create(center), b = TV.Create(shift);
+        for (int i = start; i < end; i += TV.Count)
+        {
+            TV.Store(TV.Fma(TV.Load(in x, (nuint)i) - c, s, b), ref y, (nuint)i);
         }
     }
 
