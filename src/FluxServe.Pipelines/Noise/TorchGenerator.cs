@@ -80,9 +80,7 @@ public sealed class TorchGenerator
         double u1 = NextDoubleUniform();
         double u2 = NextDoubleUniform();
 
-        // PyTorch: r = sqrt(-2·log1p(-u2)). 1 − u2 is exact in double (u2 is a multiple of 2⁻⁵³), so log(1 − u2)
-        // takes the same argument; .NET has no log1p.
-        double r = Math.Sqrt(-2.0 * Math.Log(1.0 - u2));
+        double r = Math.Sqrt(-2.0 * CLibraryMath.Log1POfNegatedUniform(-u2));
         double theta = 2.0 * Math.PI * u1;
         _nextDoubleNormal = r * Math.Sin(theta);
         return (r * Math.Cos(theta) * std) + mean;
