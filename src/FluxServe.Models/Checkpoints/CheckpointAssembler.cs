@@ -66,6 +66,11 @@ internal static class CheckpointAssembler
     public static int[]? RecipeShape(TensorRecipe recipe, Func<string, int[]?> shapeOf)
     {
         var first = shapeOf(recipe.Sources[0]);
+        if (first is not null && recipe.Reshape is not null)
+        {
+            return Tensor.ComputeLength(first) == Tensor.ComputeLength(recipe.Reshape) ? recipe.Reshape : first;
+        }
+
         if (first is null || recipe.Kind != RecipeKind.ConcatRows)
         {
             return first;
@@ -133,15 +138,19 @@ internal static class CheckpointAssembler
         }
     }
 
-    /// <summary>Reads the expected tensors one by one onto <paramref name="device"/>.</summary>
-    public static WeightSet Materialise(SafetensorsCheckpoint checkpoint, CheckpointPlan plan, IReadOnlyList<KeyValuePair<string, int[]>> expected, Device device)
+    /// <summary>
+    /// Reads the expected tensors one by one onto <paramref name="device"/>; with <paramref name="widenAll"/> every
+    /// tensor becomes float32 (for small models whose convolutions read float32 weights).
+    /// </summary>
+    public static WeightSet Materialise(
+        SafetensorsCheckpoint checkpoint, CheckpointPlan plan, IReadOnlyList<KeyValuePair<string, int[]>> expected, Device device, bool widenAll = false)
     {
         var weights = new WeightSet { Source = checkpoint.SourcePath };
         try
         {
             foreach (var (name, _) in expected)
             {
-                weights.Add(name, Materialise(checkpoint, plan.Recipes[name], device));
+                weights.Add(name, Materialise(checkpoint, plan.Recipes[name], device, widenAll));
             }
 
             foreach (var (name, scale) in plan.Scales)
@@ -177,11 +186,11 @@ internal static class CheckpointAssembler
         return count;
     }
 
-    private static Tensor Materialise(SafetensorsCheckpoint checkpoint, TensorRecipe recipe, Device device)
+    private static Tensor Materialise(SafetensorsCheckpoint checkpoint, TensorRecipe recipe, Device device, bool widenAll)
     {
         Tensor host = recipe.Kind switch
         {
-            RecipeKind.Direct => checkpoint.GetTensor(recipe.Sources[0]),
+            RecipeKind.Direct => DirectTensor(checkpoint, recipe),
             RecipeKind.ConcatRows => ConcatRows(checkpoint, recipe.Sources),
             RecipeKind.SwapHalves => SwapHalves(checkpoint, recipe.Sources[0]),
             _ => throw new InvalidOperationException("Unknown recipe."),
@@ -195,7 +204,7 @@ internal static class CheckpointAssembler
         }
 
         // Vectors (biases, norm weights) feed element-wise float32 ops; matrices stay in their stored dtype.
-        if (host.Rank < 2 && host.DType != DType.F32)
+        if ((widenAll || host.Rank < 2) && host.DType != DType.F32)
         {
             var widened = host.Cast(DType.F32);
             host.Dispose();
@@ -210,6 +219,20 @@ internal static class CheckpointAssembler
         using (host)
         {
             return host.To(device);
+        }
+    }
+
+    private static Tensor DirectTensor(SafetensorsCheckpoint checkpoint, TensorRecipe recipe)
+    {
+        var tensor = checkpoint.GetTensor(recipe.Sources[0]);
+        if (recipe.Reshape is null)
+        {
+            return tensor;
+        }
+
+        using (tensor)
+        {
+            return tensor.Reshape(recipe.Reshape);
         }
     }
 

@@ -11,5 +11,9 @@ internal enum RecipeKind
     SwapHalves,
 }
 
-/// <summary>A canonical tensor's recipe: its kind and the checkpoint names it reads.</summary>
-internal sealed record TensorRecipe(RecipeKind Kind, string[] Sources);
+/// <summary>A canonical tensor's recipe: its kind, the checkpoint names it reads and, for a reshaped view, its shape.</summary>
+/// <param name="Kind">How the sources combine.</param>
+/// <param name="Sources">Checkpoint tensor names.</param>
+/// <param name="Reshape">For <see cref="RecipeKind.Direct"/>: the canonical shape when it differs from the stored one
+/// with the same element count (diffusers stores the autoencoder's 1×1 attention convs as Linear weights).</param>
+internal sealed record TensorRecipe(RecipeKind Kind, string[] Sources, int[]? Reshape = null);
