@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluxServe.Engine.Cpu.Kernels;
 
 namespace FluxServe.Engine.Cpu;
@@ -31,6 +32,7 @@ public sealed partial class CpuBackend
 
     private readonly unsafe struct ActivationChunks(float* x, float* y, long length, Activation activation) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             long from = (long)start * ElementwiseChunk;

@@ -39,6 +39,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct AffineChunks<T>(AffineChunks args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             long from = (long)start * ElementwiseChunk;

@@ -98,6 +98,7 @@ public sealed partial class CpuBackend
         where TOperator : IBinaryFloatOperator
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             bool leftVector = args.LeftStrides[^1] != 0, rightVector = args.RightStrides[^1] != 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluxServe.Engine.Cpu.Kernels;
 
 namespace FluxServe.Engine.Cpu;
@@ -94,6 +95,7 @@ public sealed partial class CpuBackend
 
     private readonly unsafe struct BlockCopies(nint source, long sourceStride, nint destination, long destinationStride, long bytes) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             for (long i = start; i < end; i++)

@@ -85,6 +85,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct GroupNormGroups<T>(GroupNormGroups args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int groups = args.Channels / args.ChannelsPerGroup;

@@ -87,6 +87,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct LayerNormRows<T>(LayerNormRows args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;

@@ -78,6 +78,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct ModulateRows<T>(ModulateRows args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;

@@ -4,9 +4,6 @@ namespace FluxServe.Engine.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor? bias, bool causal, float scale) => throw new NotImplementedException();
-
-    /// <inheritdoc />
     public Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride, int padding) => throw new NotImplementedException();
 
     /// <inheritdoc />

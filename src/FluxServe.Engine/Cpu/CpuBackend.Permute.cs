@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluxServe.Engine.Cpu.Kernels;
 
 namespace FluxServe.Engine.Cpu;
@@ -144,6 +145,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct PermuteRows<TElement>(PermutePlan plan) : IRangeBody
         where TElement : unmanaged
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int n = plan.Sizes[^1];
@@ -159,6 +161,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct PermuteTiles<TElement>(PermutePlan plan) : IRangeBody
         where TElement : unmanaged
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int rows = plan.Sizes[^2], columns = plan.Sizes[^1];

@@ -55,6 +55,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct RmsNormRows<T>(RmsNormRows args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;

@@ -112,6 +112,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct RopeRows<T>(RopeRows args) : IRangeBody
         where T : struct, ISimdFloat<T>, ISimdPairSwap<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;
@@ -135,6 +136,7 @@ public sealed partial class CpuBackend
 
     private readonly unsafe struct RopeScalarRows(RopeRows args) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;

@@ -48,6 +48,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct SoftmaxRows<T>(SoftmaxRows args) : IRangeBody
         where T : struct, ISimdFloat<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int d = args.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FluxServe.Engine.Cpu.Kernels;
 
 namespace FluxServe.Engine.Cpu;
@@ -37,6 +38,7 @@ public sealed partial class CpuBackend
     private readonly unsafe struct UpsamplePlanes<TElement>(nint x, nint y, int height, int width, int factor) : IRangeBody
         where TElement : unmanaged
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             int outWidth = width * factor;

@@ -15,6 +15,7 @@ internal static class RowKernels<T>
     private const int SumBlock = 4096;
 
     /// <summary>Σ x[i] over n elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum(ref readonly float x, int n)
     {
         double total = 0;
@@ -30,6 +31,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>Σ (x[i] − center)² over n elements (center = 0 gives the sum of squares).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares(ref readonly float x, int n, float center)
     {
         double total = 0;
@@ -45,6 +47,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>max x[i] over n ≥ 1 elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(ref readonly float x, int n)
     {
         int bulk = n - (n % T.Count);
@@ -69,6 +72,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = x[i]·scale + shift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShift(ref readonly float x, ref float y, int n, float scale, float shift)
     {
         int bulk = n - (n % T.Count);
@@ -77,6 +81,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = (x[i] − center)·scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CenterScale(ref readonly float x, ref float y, int n, float center, float scale)
     {
         int bulk = n - (n % T.Count);
@@ -85,6 +90,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = (x[i] − center)·scale + shift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CenterScaleShift(ref readonly float x, ref float y, int n, float center, float scale, float shift)
     {
         int bulk = n - (n % T.Count);
@@ -93,6 +99,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = ((x[i] − center)·scale)·w[i] + b[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CenterScaleAffine(ref readonly float x, ref float y, ref readonly float w, ref readonly float b, int n, float center, float scale)
     {
         int bulk = n - (n % T.Count);
@@ -101,6 +108,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = (x[i]·scale)·w[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleMultiply(ref readonly float x, ref float y, ref readonly float w, int n, float scale)
     {
         int bulk = n - (n % T.Count);
@@ -109,6 +117,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = x[i]·m[i] + a[i] (m and a rows of the same length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ref readonly float x, ref float y, ref readonly float m, ref readonly float a, int n)
     {
         int bulk = n - (n % T.Count);
@@ -116,7 +125,17 @@ internal static class RowKernels<T>
         MultiplyAdd<SimdF1>(in x, ref y, in m, in a, bulk, n);
     }
 
+    /// <summary>y[i] += x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddTo(ref readonly float x, ref float y, int n)
+    {
+        int bulk = n - (n % T.Count);
+        AddTo<T>(in x, ref y, 0, bulk);
+        AddTo<SimdF1>(in x, ref y, bulk, n);
+    }
+
     /// <summary>y[i] = x[i]·(1 + scale[i]) + shift[i] (adaLN modulation of one token).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Modulate(ref readonly float x, ref float y, ref readonly float scale, ref readonly float shift, int n)
     {
         int bulk = n - (n % T.Count);
@@ -125,6 +144,7 @@ internal static class RowKernels<T>
     }
 
     /// <summary>y[i] = e^(x[i] − shift); returns Σ y[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ExpShifted(ref readonly float x, ref float y, int n, float shift)
     {
         int bulk = n - (n % T.Count);
@@ -288,5 +308,15 @@ internal static class RowKernels<T>
         }
 
         return TV.Sum(a0 + a1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<TV>(ref readonly float x, ref float y, int start, int end)
+        where TV : struct, ISimdFloat<TV>
+    {
+        for (int i = start; i < end; i += TV.Count)
+        {
+            TV.Store(TV.Load(in y, (nuint)i) + TV.Load(in x, (nuint)i), ref y, (nuint)i);
+        }
     }
 }
