@@ -139,51 +139,99 @@ internal sealed class BytePairModel
     }
 
     /// <summary>Runs the merges in place and returns the new symbol count.</summary>
+    /// <remarks>
+    /// Pair ranks are kept beside the symbols, so a merge only re-looks-up the pairs next to merged symbols; finding
+    /// the lowest rank is a scan of an int array. Ranks are unique per pair, so the first lowest-ranked position is
+    /// the first occurrence of that pair, and every non-overlapping occurrence is merged left to right (the classic
+    /// loop; HF's heap-ordered merging gives the same result because a merge's product only takes part in later,
+    /// higher-ranked merges).
+    /// </remarks>
     private int Merge(Span<int> symbols)
     {
         var length = symbols.Length;
-        while (length > 1)
+        if (length < 2)
         {
-            var bestRank = int.MaxValue;
-            var bestAt = -1;
-            var bestId = 0;
-            for (var i = 0; i < length - 1; i++)
-            {
-                if (_merges.TryGetValue(PairKey(symbols[i], symbols[i + 1]), out var target) && target.Rank < bestRank)
-                {
-                    bestRank = target.Rank;
-                    bestAt = i;
-                    bestId = target.Id;
-                }
-            }
-
-            if (bestAt < 0)
-            {
-                break;
-            }
-
-            // Ranks are unique per pair, so bestAt is the first occurrence of the pair; merge every
-            // non-overlapping occurrence from there, left to right.
-            int first = symbols[bestAt], second = symbols[bestAt + 1];
-            var write = bestAt;
-            for (var read = bestAt; read < length;)
-            {
-                if (read < length - 1 && symbols[read] == first && symbols[read + 1] == second)
-                {
-                    symbols[write++] = bestId;
-                    read += 2;
-                }
-                else
-                {
-                    symbols[write++] = symbols[read++];
-                }
-            }
-
-            length = write;
+            return length;
         }
 
-        return length;
+        int[]? rented = null;
+        var scratch = length <= 256 ? stackalloc int[3 * 256] : (rented = ArrayPool<int>.Shared.Rent(3 * length));
+        try
+        {
+            var ranks = scratch[..length];
+            var targets = scratch.Slice(length, length);
+            var dirty = scratch.Slice(2 * length, length);
+            for (var i = 0; i < length - 1; i++)
+            {
+                (ranks[i], targets[i]) = Lookup(symbols[i], symbols[i + 1]);
+            }
+
+            while (length > 1)
+            {
+                var bestRank = int.MaxValue;
+                var bestAt = -1;
+                for (var i = 0; i < length - 1; i++)
+                {
+                    if (ranks[i] < bestRank)
+                    {
+                        bestRank = ranks[i];
+                        bestAt = i;
+                    }
+                }
+
+                if (bestAt < 0)
+                {
+                    break;
+                }
+
+                int first = symbols[bestAt], second = symbols[bestAt + 1], merged = targets[bestAt];
+                var write = bestAt;
+                for (var read = bestAt; read < length; write++)
+                {
+                    if (read < length - 1 && symbols[read] == first && symbols[read + 1] == second)
+                    {
+                        symbols[write] = merged;
+                        dirty[write] = 1;
+                        if (write > 0)
+                        {
+                            dirty[write - 1] = 1;
+                        }
+
+                        read += 2;
+                    }
+                    else
+                    {
+                        symbols[write] = symbols[read];
+                        ranks[write] = ranks[read];
+                        targets[write] = targets[read];
+                        dirty[write] = 0;
+                        read++;
+                    }
+                }
+
+                length = write;
+                for (var i = Math.Max(0, bestAt - 1); i < length - 1; i++)
+                {
+                    if (dirty[i] != 0)
+                    {
+                        (ranks[i], targets[i]) = Lookup(symbols[i], symbols[i + 1]);
+                    }
+                }
+            }
+
+            return length;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
+        }
     }
+
+    private (int Rank, int Id) Lookup(int left, int right) =>
+        _merges.TryGetValue(PairKey(left, right), out var target) ? (target.Rank, target.Id) : (int.MaxValue, 0);
 
     private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 

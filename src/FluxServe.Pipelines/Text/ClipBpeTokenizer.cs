@@ -80,11 +80,16 @@ public sealed class ClipBpeTokenizer
 
     /// <summary>Loads the tokenizer from a <c>vocab.json</c> and a <c>merges.txt</c>.</summary>
     public static ClipBpeTokenizer FromFiles(string vocabularyJsonPath, string mergesTxtPath,
-        ClipTextNormalization normalization = ClipTextNormalization.HuggingFaceFast)
+        ClipTextNormalization normalization = ClipTextNormalization.HuggingFaceFast) =>
+        FromFiles(vocabularyJsonPath, mergesTxtPath, normalization, TokenCache.DefaultCapacity);
+
+    /// <summary>As the public overload, with the word cache's capacity (0: no cache; benchmarks).</summary>
+    internal static ClipBpeTokenizer FromFiles(string vocabularyJsonPath, string mergesTxtPath, ClipTextNormalization normalization,
+        int cacheCapacity)
     {
         ArgumentNullException.ThrowIfNull(vocabularyJsonPath);
         ArgumentNullException.ThrowIfNull(mergesTxtPath);
-        var model = BytePairModel.Load(vocabularyJsonPath, mergesTxtPath, "</w>", EndOfText, MergeLimit);
+        var model = BytePairModel.Load(vocabularyJsonPath, mergesTxtPath, "</w>", EndOfText, MergeLimit, cacheCapacity);
         return new ClipBpeTokenizer(model, normalization);
     }
 

@@ -14,33 +14,33 @@ internal static class ClipTextNormalizer
     public static void NormalizeFast(ReadOnlySpan<char> text, ref PooledBuffer<char> destination)
     {
         var composed = new PooledBuffer<char>(text.Length + 8);
-        var collapsed = new PooledBuffer<char>(text.Length + 8);
         try
         {
             CanonicalComposition.Compose(text, ref composed);
             var source = composed.Span;
+            var runStart = 0;
             for (var i = 0; i < source.Length; i++)
             {
                 // Every White_Space character is in the BMP, so a char test is a code-point test.
-                if (char.IsWhiteSpace(source[i]))
+                if (!char.IsWhiteSpace(source[i]))
                 {
-                    collapsed.Add(' ');
-                    while (i + 1 < source.Length && char.IsWhiteSpace(source[i + 1]))
-                    {
-                        i++;
-                    }
+                    continue;
                 }
-                else
+
+                PythonCasing.AppendRustLower(source[runStart..i], ref destination);
+                destination.Add(' ');
+                while (i + 1 < source.Length && char.IsWhiteSpace(source[i + 1]))
                 {
-                    collapsed.Add(source[i]);
+                    i++;
                 }
+
+                runStart = i + 1;
             }
 
-            PythonCasing.AppendRustLower(collapsed.Span, ref destination);
+            PythonCasing.AppendRustLower(source[runStart..], ref destination);
         }
         finally
         {
-            collapsed.Dispose();
             composed.Dispose();
         }
     }

@@ -74,13 +74,16 @@ public sealed class T5UnigramTokenizer
     }
 
     /// <summary>Loads an HF <c>tokenizer.json</c> with a Unigram model.</summary>
-    public static T5UnigramTokenizer FromTokenizerJson(string path)
+    public static T5UnigramTokenizer FromTokenizerJson(string path) => FromTokenizerJson(path, TokenCache.DefaultCapacity);
+
+    /// <summary>As the public overload, with the piece cache's capacity (0: no cache; benchmarks).</summary>
+    internal static T5UnigramTokenizer FromTokenizerJson(string path, int cacheCapacity)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 256 });
         try
         {
-            return Build(document.RootElement, path);
+            return Build(document.RootElement, path, cacheCapacity);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -191,7 +194,7 @@ public sealed class T5UnigramTokenizer
         }
     }
 
-    private static T5UnigramTokenizer Build(JsonElement root, string path)
+    private static T5UnigramTokenizer Build(JsonElement root, string path, int cacheCapacity)
     {
         var model = root.GetProperty("model");
         var type = model.GetProperty("type").GetString();
@@ -237,7 +240,7 @@ public sealed class T5UnigramTokenizer
         var padId = ids.TryGetValue("<pad>", out var pad) ? pad : 0;
         var eosId = ids.TryGetValue("</s>", out var eos) ? eos : (suffix.Length > 0 ? suffix[^1] : 1);
         var pipeline = ReadPipeline(root, path);
-        return new T5UnigramTokenizer(new UnigramModel(vocabulary, unknownId), pipeline, new SpecialTokenMatcher(specials),
+        return new T5UnigramTokenizer(new UnigramModel(vocabulary, unknownId, cacheCapacity), pipeline, new SpecialTokenMatcher(specials),
             prefix, suffix, padId, eosId);
     }
 

@@ -41,14 +41,38 @@ internal static class CanonicalComposition
 
     /// <summary>Appends the NFC form of <paramref name="text"/> to <paramref name="destination"/>. Lone surrogates
     /// become U+FFFD.</summary>
+    /// <remarks>
+    /// Characters below U+0300 are starters that nothing composes onto and that never compose with what precedes
+    /// them, so the text splits before each of them into independent parts: only the short stretches around
+    /// characters from U+0300 up (with the character just before, which may compose with them) go through the full
+    /// algorithm; the rest is copied.
+    /// </remarks>
     public static void Compose(ReadOnlySpan<char> text, ref PooledBuffer<char> destination)
     {
-        if (IsTriviallyComposed(text))
+        var position = 0;
+        while (position < text.Length)
         {
-            destination.AddRange(text);
-            return;
-        }
+            var rest = MemoryMarshal.Cast<char, ushort>(text[position..]);
+            var high = rest.IndexOfAnyInRange((ushort)0x300, ushort.MaxValue);
+            if (high < 0)
+            {
+                destination.AddRange(text[position..]);
+                return;
+            }
 
+            high += position;
+            var start = high > position ? high - 1 : high;
+            destination.AddRange(text[position..start]);
+            var low = MemoryMarshal.Cast<char, ushort>(text[high..]).IndexOfAnyInRange((ushort)0, (ushort)0x2FF);
+            var end = low < 0 ? text.Length : high + low;
+            ComposeStretch(text[start..end], ref destination);
+            position = end;
+        }
+    }
+
+    /// <summary>Decomposition, canonical ordering and composition of one stretch of text.</summary>
+    private static void ComposeStretch(ReadOnlySpan<char> text, ref PooledBuffer<char> destination)
+    {
         var cps = new PooledBuffer<int>(text.Length + 8);
         var classes = new PooledBuffer<byte>(text.Length + 8);
         try

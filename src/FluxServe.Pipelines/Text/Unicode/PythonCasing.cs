@@ -22,12 +22,14 @@ internal static class PythonCasing
         Span<char> pair = stackalloc char[2];
         for (var i = 0; i < text.Length;)
         {
-            var c = text[i];
-            if (c < 0x80)
+            // Vectorised over the ASCII stretch; it stops at the first non-ASCII character.
+            var target = destination.AppendSpan(text.Length - i);
+            Ascii.ToLower(text[i..], target, out var written);
+            destination.RemoveLast(target.Length - written);
+            i += written;
+            if (i == text.Length)
             {
-                destination.Add(c is >= 'A' and <= 'Z' ? (char)(c + 32) : c);
-                i++;
-                continue;
+                break;
             }
 
             Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed);
