@@ -24,7 +24,7 @@ public static class FixtureRunners
         ["ae-tiny-f8"] = new AutoEncoderRunner(),
         ["redux-tiny"] = new PendingFixtureRunner("the Redux image encoder is not implemented yet"),
         ["lora-tiny"] = new PendingFixtureRunner("LoRA adapters are not implemented yet"),
-        ["schedulers"] = new PendingFixtureRunner("the schedulers are not implemented yet"),
+        ["schedulers"] = new SchedulersRunner(),
         ["samplers"] = new PendingFixtureRunner("the samplers are not implemented yet"),
         ["pipeline-tiny-schnell"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
         ["pipeline-tiny-dev"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
