@@ -14,8 +14,8 @@ public static class FixtureRunners
     {
         ["torch-randn"] = new TorchRandnRunner(),
 
-        ["tokenizer-clip"] = new PendingFixtureRunner("the CLIP tokenizer is not implemented yet"),
-        ["tokenizer-t5"] = new PendingFixtureRunner("the T5 tokenizer is not implemented yet"),
+        ["tokenizer-clip"] = new TokenizerClipRunner(),
+        ["tokenizer-t5"] = new TokenizerT5Runner(),
         ["clip-text-tiny"] = new ClipTextRunner(),
         ["t5-tiny"] = new T5EncoderRunner(),
         ["flux-tiny-schnell"] = new FluxTransformerRunner(),
