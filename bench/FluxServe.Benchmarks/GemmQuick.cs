@@ -49,7 +49,6 @@ public static unsafe class GemmQuick
         try
         {
             var random = new Random(42);
-            var row = new float[k];
             for (long i = 0; i < aCount; i++)
             {
                 a[i] = (float)(random.NextDouble() - 0.5);

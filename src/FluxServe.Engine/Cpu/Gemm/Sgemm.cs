@@ -17,7 +17,18 @@ namespace FluxServe.Engine.Cpu.Gemm;
 /// with FMA. Results do not depend on the number of threads: every element of C is computed by one thread in the same
 /// order. C must not overlap A or B. Small problems run on the calling thread; larger ones on a team of one thread per
 /// core, the caller included; a second concurrent caller runs alone rather than wait.</para>
+/// <para>Put a narrow-dtype operand (a bf16/fp8 weight) in B: only B is widened on the fly; A is always float32.</para>
 /// </remarks>
+/// <example>
+/// A Linear (y = x·Wᵀ + b, W [n, k] in bf16), attention scores for every head at once (q·kᵀ·scale over
+/// [heads, L, D]), and a convolution after im2col (weights [O, C·kh·kw] times patches [C·kh·kw, pixels]):
+/// <code>
+/// Sgemm.Multiply(tokens, n, k, x, k, w, k, DType.BF16, GemmBLayout.NByK, y, n, bias, Activation.GeluTanh);
+/// Sgemm.MultiplyBatched(heads, L, L, D, q, D, (long)L * D, kt, D, (long)L * D, DType.F32, GemmBLayout.NByK,
+///     scores, L, (long)L * L, alpha: 1 / MathF.Sqrt(D));
+/// Sgemm.Multiply(outChannels, pixels, k, weights, k, patches, pixels, DType.F32, GemmBLayout.KByN, output, pixels);
+/// </code>
+/// </example>
 public static unsafe class Sgemm
 {
     /// <summary>Below this many flops a GEMM runs on the calling thread (waking the team costs more).</summary>
