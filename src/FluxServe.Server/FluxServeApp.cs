@@ -1,22 +1,34 @@
 using System.Text.Json;
+using FluxServe.Server.Accounts;
+using FluxServe.Server.Configuration;
+using FluxServe.Server.Generation;
 using FluxServe.Server.Http;
+using FluxServe.Server.Jobs;
+using FluxServe.Server.Metrics;
+using FluxServe.Server.Storage;
+using FluxServe.Server.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FluxServe.Server;
 
-/// <summary>Builds the FluxServe HTTP application: configuration, middleware and routes.</summary>
+/// <summary>Builds the FluxServe HTTP application: configuration, services, middleware and routes.</summary>
 public static class FluxServeApp
 {
     /// <summary>Creates the web application from command-line arguments and the environment.</summary>
+    /// <param name="args">Command-line switches (<c>--urls</c>, <c>--Storage:DataFolder</c>, ...).</param>
+    /// <param name="configureServices">Extra registrations (tests register their generator here).</param>
     /// <remarks>
     /// Configuration: <c>appsettings.json</c> beside the executable, then <c>FLUXSERVE__</c>-prefixed environment
-    /// variables (e.g. <c>FLUXSERVE__Urls</c>), then command-line switches (<c>--urls</c>).
+    /// variables (e.g. <c>FLUXSERVE__Urls</c>, <c>FLUXSERVE__Jobs__Retention</c>), then command-line switches.
+    /// Jobs a crash left running are recovered here, before the server takes requests.
     /// </remarks>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -25,13 +37,65 @@ public static class FluxServeApp
         });
         builder.Configuration.AddEnvironmentVariables(prefix: "FLUXSERVE__");
         builder.Configuration.AddCommandLine(args);
+        AddFluxServe(builder.Services, builder.Configuration);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler(errors => errors.Run(WriteInternalError));
         app.UseStatusCodePages(WriteStatusCodeBody);
+        app.UseRouting();
+        app.UseMiddleware<CallerAuthentication>();
+        app.UseRateLimiter();
 
-        app.MapGet("/healthz", () => Results.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse));
+        app.MapOperationalEndpoints();
+        app.MapGenerationEndpoints();
+        app.MapRequestEndpoints();
+
+        app.Services.GetRequiredService<JobMaintenance>().Recover();
+        if (app.Services.GetRequiredService<GeneratorRegistry>().Models.Count == 0)
+        {
+            ServerLog.NoGenerators(app.Services.GetLogger());
+        }
+
         return app;
+    }
+
+    /// <summary>Registers the server's options and services (without generators: see the remarks of <see cref="IImageGenerator"/>).</summary>
+    public static void AddFluxServe(IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<StorageOptions>(configuration.GetSection("Storage"));
+        services.Configure<ModelsOptions>(configuration.GetSection("Models"));
+        services.Configure<JobOptions>(configuration.GetSection("Jobs"));
+        services.Configure<RateLimitOptions>(configuration.GetSection("RateLimits"));
+        services.Configure<WebhookOptions>(configuration.GetSection("Webhooks"));
+        services.Configure<PricingOptions>(prices => configuration.GetSection("Prices").Bind(prices.Models));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(provider =>
+        {
+            var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return ServerDatabase.Open(storage.DataFolder, storage.BusyTimeout);
+        });
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<ResultFiles>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobBoard>();
+        services.AddSingleton<GeneratorRegistry>();
+        services.AddSingleton<JobService>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<IDeviceMemoryProbe, ProcessMemoryProbe>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<JobMaintenance>();
+        services.AddSingleton<WorkerPool>();
+        services.AddHostedService(provider => provider.GetRequiredService<JobMaintenance>());
+        services.AddHostedService(provider => provider.GetRequiredService<WebhookDispatcher>());
+        services.AddHostedService(provider => provider.GetRequiredService<WorkerPool>());
+        services.AddFluxServeRateLimits();
+
+        // The text-to-image pipeline registers here when it lands, one line per model, e.g.
+        //   services.AddSingleton<IImageGenerator, FluxTextToImageGenerator>();
+        // Until then no model is installed and generation calls answer 502 (never a placeholder image).
     }
 
     // 404/405 from routing carry no body by default; the contract wants a JSON sentence on every error.

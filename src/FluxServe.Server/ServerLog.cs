@@ -4,11 +4,35 @@ using Microsoft.Extensions.Logging;
 
 namespace FluxServe.Server;
 
-/// <summary>Source-generated log messages of the server.</summary>
+/// <summary>Source-generated log messages of the server. API keys never appear in any of them.</summary>
 internal static partial class ServerLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception in request {TraceId}")]
     public static partial void UnhandledException(ILogger logger, string traceId, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Worker for {Device} started; models: {Models}")]
+    public static partial void WorkerStarted(ILogger logger, string device, string models);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Job {JobId} failed on the server")]
+    public static partial void JobCrashed(ILogger logger, string jobId, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Job {JobId} put back in the queue (server stopping)")]
+    public static partial void JobRequeued(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Job {JobId} was interrupted {Attempts} times and was failed with a refund")]
+    public static partial void JobGivenUp(ILogger logger, string jobId, int attempts);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Recovery: {Requeued} jobs queued, {Failed} given up, {Orphans} orphan files deleted")]
+    public static partial void Recovered(ILogger logger, int requeued, int failed, int orphans);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Webhook of job {JobId}, attempt {Attempt}, failed: {Reason}")]
+    public static partial void WebhookFailed(ILogger logger, string jobId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Webhook of job {JobId} given up after {Attempts} attempts")]
+    public static partial void WebhookGivenUp(ILogger logger, string jobId, int attempts);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "No image generator is registered: generation requests answer 502 until the pipeline is installed")]
+    public static partial void NoGenerators(ILogger logger);
 
     public static ILogger GetLogger(this IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger("FluxServe.Server");

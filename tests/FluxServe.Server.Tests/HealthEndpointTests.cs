@@ -1,37 +1,23 @@
 using System.Net;
 using System.Text.Json;
 using FluxServe.Client;
-using FluxServe.Server;
-using Microsoft.AspNetCore.Builder;
+using FluxServe.Server.Tests.Infrastructure;
 
 namespace FluxServe.Server.Tests;
 
 /// <summary>The server answered over real HTTP on a loopback port.</summary>
 public sealed class HealthEndpointTests : IAsyncLifetime
 {
-    private WebApplication? _app;
-    private Uri? _baseAddress;
+    private TestServer? _server;
 
-    public async Task InitializeAsync()
-    {
-        _app = FluxServeApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"]);
-        await _app.StartAsync();
-        _baseAddress = new Uri(_app.Urls.First() + "/");
-    }
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _server!.DisposeAsync();
 
     [Fact]
     public async Task Healthz_answers_ok_through_the_client()
     {
-        using var http = NewHttpClient();
+        using var http = _server!.Client();
         var client = new FluxServeClient(http);
         Assert.Equal("ok", await client.GetHealthAsync());
     }
@@ -39,7 +25,7 @@ public sealed class HealthEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_path_is_404_with_a_json_error_sentence()
     {
-        using var http = NewHttpClient();
+        using var http = _server!.Client();
         using var response = await http.GetAsync(new Uri("no/such/thing", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -50,7 +36,7 @@ public sealed class HealthEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_method_is_405_with_allow_header()
     {
-        using var http = NewHttpClient();
+        using var http = _server!.Client();
         using var response = await http.PostAsync(new Uri("healthz", UriKind.Relative), new StringContent("{}"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Contains("GET", response.Content.Headers.Allow);
@@ -58,5 +44,13 @@ public sealed class HealthEndpointTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("error").GetString()));
     }
 
-    private HttpClient NewHttpClient() => new() { BaseAddress = _baseAddress };
+    [Fact]
+    public async Task Readyz_lists_the_installed_models()
+    {
+        using var http = _server!.Client();
+        using var body = JsonDocument.Parse(await http.GetStringAsync(new Uri("readyz", UriKind.Relative)));
+        Assert.Equal("ready", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(["flux-schnell"], body.RootElement.GetProperty("installed_models").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(1, body.RootElement.GetProperty("workers").GetInt32());
+    }
 }

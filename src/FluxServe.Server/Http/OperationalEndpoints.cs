@@ -1,0 +1,47 @@
+using FluxServe.Server.Generation;
+using FluxServe.Server.Jobs;
+using FluxServe.Server.Metrics;
+using FluxServe.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FluxServe.Server.Http;
+
+/// <summary><c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and <c>/openapi.json</c> (no key needed).</summary>
+public static class OperationalEndpoints
+{
+    public static IEndpointRouteBuilder MapOperationalEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/healthz", () => Results.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse));
+        routes.MapGet("/readyz", Readiness);
+        routes.MapGet("/metrics", PrometheusMetrics);
+        routes.MapGet("/openapi.json", (HttpContext context) =>
+            Results.Text(OpenApiDocument.Json(GenerationEndpoints.BaseUrl(context)), "application/json"));
+        return routes;
+    }
+
+    /// <summary>Ready when the job store answers; reports installed models and workers (none installed is ready, but says so).</summary>
+    private static IResult Readiness(HttpContext context)
+    {
+        var services = context.RequestServices;
+        var store = services.GetRequiredService<JobStore>();
+        var generators = services.GetRequiredService<GeneratorRegistry>();
+        var queue = services.GetRequiredService<JobQueue>();
+        _ = store.CountByState();
+        var models = generators.Models.Order(StringComparer.Ordinal).ToList();
+        return Results.Json(new ReadinessResponse(models.Count > 0 ? "ready" : "ready (no model installed)", ServerDatabase.SchemaVersion, models,
+            generators.Devices.Count, queue.Count), ServerJsonContext.Default.ReadinessResponse);
+    }
+
+    private static IResult PrometheusMetrics(HttpContext context)
+    {
+        var services = context.RequestServices;
+        string text = services.GetRequiredService<ServerMetrics>().Render(
+            services.GetRequiredService<JobQueue>().Count,
+            services.GetRequiredService<JobStore>().CountByState(),
+            services.GetServices<IDeviceMemoryProbe>().Select(p => p.Read()));
+        return Results.Text(text, "text/plain; version=0.0.4; charset=utf-8");
+    }
+}
