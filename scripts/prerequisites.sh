@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Debian packages the project needs at run or test time. Keep in step with docs/setup.md.
-FLUXSERVE_DEBIAN_PACKAGES=(ca-certificates libsqlite3-0 python3-requests)
+FLUXSERVE_DEBIAN_PACKAGES=(ca-certificates libsqlite3-0 python3-requests libturbojpeg0 libwebp7 zlib1g)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
