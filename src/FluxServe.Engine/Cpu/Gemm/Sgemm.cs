@@ -14,8 +14,9 @@ namespace FluxServe.Engine.Cpu.Gemm;
 /// with <see cref="Kernels.ActivationKernels"/>. Strides are in elements of each operand's own type.</para>
 /// <para>The algorithm is Goto/BLIS (see <see cref="GemmJob"/>): packed panels of A and B, a register-blocked
 /// micro-kernel (14×32 on AVX-512, 6×16 on AVX2/FMA, 6×8 with 128-bit vectors elsewhere), accumulation in float32
-/// with FMA. Results do not depend on the number of threads: every element of C is computed by one thread in the same
-/// order. C must not overlap A or B. Small problems run on the calling thread; larger ones on a team of one thread per
+/// with FMA. With at most four rows of A and B as [n, k] (a Linear on one token) it takes dot products straight from
+/// B's rows instead (<see cref="SkinnyGemmJob"/>). Results do not depend on the number of threads: every element of
+/// C is computed by one thread in the same order. C must not overlap A or B. Small problems run on the calling thread; larger ones on a team of one thread per
 /// core, the caller included; a second concurrent caller runs alone rather than wait.</para>
 /// <para>Put a narrow-dtype operand (a bf16/fp8 weight) in B: only B is widened on the fly; A is always float32.</para>
 /// </remarks>
@@ -34,10 +35,17 @@ public static unsafe class Sgemm
     /// <summary>Below this many flops a GEMM runs on the calling thread (waking the team costs more).</summary>
     private const double ParallelThreshold = 4e6;
 
+    /// <summary>Bytes of B above which a skinny GEMM (see <see cref="SkinnyGemmJob"/>) runs on the team.</summary>
+    private const long SkinnyParallelBytes = 1 << 20;
+
     [ThreadStatic]
     private static GemmJob? t_job;
 
+    [ThreadStatic]
+    private static SkinnyGemmJob? t_skinnyJob;
+
     private static GemmJob? s_teamJob;
+    private static SkinnyGemmJob? s_skinnyJob;
     private static GemmBatchJob? s_batchJob;
 
     /// <summary>
@@ -150,22 +158,36 @@ public static unsafe class Sgemm
     {
         var team = GemmThreadTeam.Shared;
         int workers = Math.Min(team.Size, maxThreads);
-        if (workers > 1 && problem.Flops >= ParallelThreshold && team.TryAcquire())
+        bool skinny = SkinnyGemmJob.Applies(problem);
+
+        // The skinny path is bound by reading B, so it is worth the team once B is large rather than by flop count.
+        bool parallel = workers > 1 && (skinny ? (long)problem.N * problem.K * problem.BType.SizeOf() >= SkinnyParallelBytes : problem.Flops >= ParallelThreshold);
+        if (parallel && team.TryAcquire())
         {
             try
             {
-                s_teamJob ??= new GemmJob(team.Size);
-                s_teamJob.RunOn(team, problem, isa, workers);
+                if (skinny)
+                {
+                    (s_skinnyJob ??= new SkinnyGemmJob()).RunOn(team, problem, isa, workers);
+                }
+                else
+                {
+                    (s_teamJob ??= new GemmJob(team.Size)).RunOn(team, problem, isa, workers);
+                }
             }
             finally
             {
                 team.Release();
             }
-
-            return;
         }
-
-        (t_job ??= new GemmJob(1)).RunAlone(problem, isa);
+        else if (skinny)
+        {
+            (t_skinnyJob ??= new SkinnyGemmJob()).RunAlone(problem, isa);
+        }
+        else
+        {
+            (t_job ??= new GemmJob(1)).RunAlone(problem, isa);
+        }
     }
 
     private static void CheckIsa(GemmIsa isa)
