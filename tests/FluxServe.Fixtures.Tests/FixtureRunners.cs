@@ -25,7 +25,7 @@ public static class FixtureRunners
         ["redux-tiny"] = new PendingFixtureRunner("the Redux image encoder is not implemented yet"),
         ["lora-tiny"] = new PendingFixtureRunner("LoRA adapters are not implemented yet"),
         ["schedulers"] = new SchedulersRunner(),
-        ["samplers"] = new PendingFixtureRunner("the samplers are not implemented yet"),
+        ["samplers"] = new SamplersRunner(),
         ["pipeline-tiny-schnell"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
         ["pipeline-tiny-dev"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
         ["pipeline-tiny-redux-schnell"] = new PendingFixtureRunner("the Redux pipeline is not implemented yet"),

@@ -16,7 +16,7 @@ internal static class FlowMath
     public static float NegLog(float sigma) => -MathF.Log(sigma);
 
     /// <summary><c>e^x − 1</c> without cancellation near 0, rounded to float32 (<c>torch.expm1</c>).</summary>
-    public static float Expm1(float x) => (float)Expm1(x);
+    public static float Expm1(float x) => (float)Expm1((double)x);
 
     /// <summary><c>e^x − 1</c> in double (Kahan's method: exact to a few ulps, also for tiny |x|).</summary>
     public static double Expm1(double x)

@@ -1,11 +1,15 @@
 namespace FluxServe.Pipelines.Sampling.Samplers;
 
 /// <summary>
-/// <c>dpmpp_2s_ancestral_cfg_pp</c> for flow models (ComfyUI's <c>sample_dpmpp_2s_ancestral_RF_cfg_pp</c>): the RF
-/// 2S step driven by the unconditional predictions (the midpoint's model pass is used for its D_u only), then the RF
-/// renoise, then the guidance <c>(1 − σ')·(D − D_u)</c> of the step's start added back.
+/// <c>dpmpp_2s_ancestral_cfg_pp</c> as the reference ComfyUI (3cd7b32, Jan 2026) runs it for flow models — the EPS
+/// form (a later ComfyUI added an RF form): the EPS ancestral step <c>(σ_down, σ_up)</c>, then DPM-Solver++(2S) in
+/// <c>t = −ln σ</c>: <c>x₂ = (σ_s/σ)(x + D − D_u) − expm1(−h/2)·D</c>,
+/// <c>x ← (σ_d/σ)(x + D − D_u′) − expm1(−h)·D(x₂, σ_s)</c>, plus <c>σ_up·ε</c> while σ' &gt; 0. D_u′ is the
+/// unconditional prediction of the <em>second</em> pass: ComfyUI's post-cfg hook overwrites the stored D_u during the
+/// midpoint call (fixed upstream later, ComfyUI PR #11914); the fixture pins the overwritten value, so it is
+/// reproduced. When σ_down = 0 the step returns D. 2 NFE per step, each with the unconditional pass.
 /// </summary>
-internal sealed class Dpmpp2sAncestralCfgPpSampler(float eta = 1f) : LatentSampler
+internal sealed class Dpmpp2sAncestralCfgPpSampler(float eta = 1f, float noiseScale = 1f) : LatentSampler
 {
     public override string Name => "dpmpp_2s_ancestral_cfg_pp";
 
@@ -18,40 +22,45 @@ internal sealed class Dpmpp2sAncestralCfgPpSampler(float eta = 1f) : LatentSampl
         float[] x = run.X;
         float[] denoised = run.NewLatent();
         float[] uncond = run.NewLatent();
-        float[] guidance = run.NewLatent();
-        float[] u = run.NewLatent();
-        float[] scratch = run.NewLatent();
+        float[] x2 = run.NewLatent();
+        float[] denoised2 = run.NewLatent();
         float[] noise = run.NewLatent();
         float[] sigmas = run.Sigmas;
         for (int i = 0; i < run.TotalSteps; i++)
         {
             float sigma = sigmas[i], next = sigmas[i + 1];
             run.Denoise(x, sigma, denoised, uncond);
-            LatentMath.Combine(guidance, 1f, denoised, -1f, uncond);
-            RectifiedFlowStep step = RectifiedFlowStep.Of(sigma, next, eta);
+            (float down, float up) = FlowMath.AncestralStep(sigma, next, eta);
             run.Report(i, sigma, x, denoised);
-            if (next == 0)
+            if (down == 0)
             {
-                float ratio = (step.SigmaDown - sigma) / sigma;
-                LatentMath.Combine(x, 1f + ratio, x, -ratio, uncond);
+                // x ← D + (x − D_u)/σ·σ_down
+                float c = down / sigma;
+                LatentMath.Combine(x, c, x, -c, uncond, 1f, denoised);
             }
             else
             {
-                float sigmaS = Dpmpp2sAncestralSampler.MidpointSigma(sigma, step.SigmaDown);
-                float r = sigmaS / sigma;
-                LatentMath.Combine(u, r, x, 1f - r, uncond);
-                run.Denoise(u, sigmaS, scratch, uncond);
-                float rd = step.SigmaDown / sigma;
-                LatentMath.Combine(x, rd, x, 1f - rd, uncond);
+                float t = FlowMath.NegLog(sigma), tNext = FlowMath.NegLog(down);
+                float h = tNext - t;
+                float s = t + (0.5f * h);
+                float sigmaT = MathF.Exp(-t);
+                float sigmaS = MathF.Exp(-s);
+                float ratioS = sigmaS / sigmaT;
+
+                // x₂ = (σ_s/σ)·(x + D − D_u) − expm1(−h/2)·D
+                LatentMath.Combine(x2, ratioS, x, ratioS - FlowMath.Expm1(-h * 0.5f), denoised, -ratioS, uncond);
+
+                // The midpoint pass replaces D_u (ComfyUI's temp[0]) with its own unconditional prediction.
+                run.Denoise(x2, sigmaS, denoised2, uncond);
+                float ratioNext = MathF.Exp(-tNext) / sigmaT;
+                LatentMath.Combine(x, ratioNext, x, ratioNext, denoised, -ratioNext, uncond, -FlowMath.Expm1(-h), denoised2);
             }
 
-            if (next > 0 && eta > 0)
+            if (next > 0)
             {
                 run.GeneratorNoise.Next(sigma, next, noise);
-                LatentMath.Combine(x, step.Rescale, x, step.Renoise, noise);
+                LatentMath.AddScaled(x, x, noiseScale * up, noise);
             }
-
-            LatentMath.AddScaled(x, x, 1f - next, guidance);
         }
     }
 }
