@@ -26,8 +26,8 @@ public static class FixtureRunners
         ["lora-tiny"] = new PendingFixtureRunner("LoRA adapters are not implemented yet"),
         ["schedulers"] = new SchedulersRunner(),
         ["samplers"] = new SamplersRunner(),
-        ["pipeline-tiny-schnell"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
-        ["pipeline-tiny-dev"] = new PendingFixtureRunner("the text-to-image pipeline is not implemented yet"),
+        ["pipeline-tiny-schnell"] = new TextToImagePipelineRunner(),
+        ["pipeline-tiny-dev"] = new TextToImagePipelineRunner(),
         ["pipeline-tiny-redux-schnell"] = new PendingFixtureRunner("the Redux pipeline is not implemented yet"),
     };
 

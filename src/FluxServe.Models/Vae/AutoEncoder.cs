@@ -58,19 +58,29 @@ public sealed class AutoEncoder : IDisposable
         return mean.Affine(Config.ScaleFactor, -Config.ScaleFactor * Config.ShiftFactor).Detach();
     }
 
-    /// <summary>Scaled latents z [B, 16, h, w] → images [B, 3, f·h, f·w] (decoding z/scale + shift).</summary>
+    /// <summary>Scaled latents z [B, 16, h, w] → images [B, 3, f·h, f·w] (decoding z/scale + shift, BFL's <c>decode</c>).</summary>
     public Tensor Decode(Tensor z)
     {
         ArgumentNullException.ThrowIfNull(z);
-        if (z.Rank != 4 || z.Dim(1) != Config.ZChannels)
+        using var unscaled = z.Affine(1f / Config.ScaleFactor, Config.ShiftFactor);
+        return DecodeVaeSpace(unscaled);
+    }
+
+    /// <summary>
+    /// Latents already in VAE space (ComfyUI's <c>process_out</c> applied: z/scale + shift) [B, 16, h, w] → images
+    /// [B, 3, f·h, f·w].
+    /// </summary>
+    public Tensor DecodeVaeSpace(Tensor latent)
+    {
+        ArgumentNullException.ThrowIfNull(latent);
+        if (latent.Rank != 4 || latent.Dim(1) != Config.ZChannels)
         {
-            throw new ArgumentException($"Latents must be [B, {Config.ZChannels}, h, w], got {Tensor.FormatShape(z.Shape)}.", nameof(z));
+            throw new ArgumentException($"Latents must be [B, {Config.ZChannels}, h, w], got {Tensor.FormatShape(latent.Shape)}.", nameof(latent));
         }
 
         using var scope = TensorScope.Begin();
         const string d = "decoder.";
-        var h = z.Affine(1f / Config.ScaleFactor, Config.ShiftFactor);
-        h = Conv(h, d + "conv_in", 1, 1);
+        var h = Conv(latent, d + "conv_in", 1, 1);
         h = Middle(h, d + "mid.");
         for (int level = Config.ChannelMultipliers.Count - 1; level >= 0; level--)
         {
