@@ -111,6 +111,31 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public unsafe void Calls_after_the_first_do_not_allocate()
+    {
+        // Pack buffers and jobs are reused: a warm single-threaded call allocates nothing (packed and skinny paths).
+        foreach (int m in new[] { 40, 2 })
+        {
+            var gemm = new GemmCase(m, 100, 300, DType.BF16, GemmBLayout.NByK, seed: m, withBias: true);
+            float[] c = new float[gemm.InitialC.Length];
+            fixed (float* a = gemm.A)
+            fixed (byte* b = gemm.BBytes)
+            fixed (float* cp = c)
+            fixed (float* bias = gemm.Bias)
+            {
+                Sgemm.MultiplyCore(m, gemm.N, gemm.K, a, gemm.Lda, b, gemm.Ldb, DType.BF16, GemmBLayout.NByK, cp, gemm.Ldc, bias, Activation.SiLU, 1f, false, GemmIsas.Best, 1);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 5; i++)
+                {
+                    Sgemm.MultiplyCore(m, gemm.N, gemm.K, a, gemm.Lda, b, gemm.Ldb, DType.BF16, GemmBLayout.NByK, cp, gemm.Ldc, bias, Activation.SiLU, 1f, false, GemmIsas.Best, 1);
+                }
+
+                Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            }
+        }
+    }
+
+    [Fact]
     public void Kernel_families_agree_closely()
     {
         var gemm = new GemmCase(37, 77, 129, DType.F32, GemmBLayout.KByN, seed: 9);
