@@ -23,6 +23,9 @@ internal sealed unsafe class GemmJob : IGemmTeamWork
     private GemmProblem _problem;
     private GemmBlocking _blocking;
     private GemmIsa _isa;
+    private int _kcStep;
+    private int _mcStep;
+    private int _ncStep;
     private int _next;
 
     /// <summary>Creates a job whose buffers serve up to <paramref name="maxWorkers"/> members.</summary>
@@ -57,11 +60,12 @@ internal sealed unsafe class GemmJob : IGemmTeamWork
         float* aPack = _a.Pointer;
         float* bPack = _b[worker].Pointer;
         float* tile = stackalloc float[MicroKernel512.MR * MicroKernel512.NR];
-        int nBlocks = (p.N + bl.NC - 1) / bl.NC;
+        int kcStep = _kcStep, mcStep = _mcStep, ncStep = _ncStep;
+        int nBlocks = (p.N + ncStep - 1) / ncStep;
 
-        for (int ic = 0; ic < p.M; ic += bl.MC)
+        for (int ic = 0; ic < p.M; ic += mcStep)
         {
-            int mc = Math.Min(bl.MC, p.M - ic);
+            int mc = Math.Min(mcStep, p.M - ic);
             int panels = (mc + bl.MR - 1) / bl.MR;
 
             // Split the rows as well as the columns when there are too few column blocks to keep every member busy.
@@ -70,7 +74,7 @@ internal sealed unsafe class GemmJob : IGemmTeamWork
             int pc = 0;
             do
             {
-                int kc = Math.Min(bl.KC, p.K - pc);
+                int kc = Math.Min(kcStep, p.K - pc);
                 bool first = pc == 0;
                 bool last = pc + kc >= p.K;
                 bool load = !first || p.Accumulate;
@@ -89,8 +93,8 @@ internal sealed unsafe class GemmJob : IGemmTeamWork
                 {
                     int block = item / rowChunks;
                     int chunk = item % rowChunks;
-                    int jc = block * bl.NC;
-                    int nc = Math.Min(bl.NC, p.N - jc);
+                    int jc = block * ncStep;
+                    int nc = Math.Min(ncStep, p.N - jc);
                     if (packedBlock != block)
                     {
                         BPacker.Pack(_isa, p.B, p.Ldb, p.BType, p.BLayout, pc, kc, jc, nc, bPack);
@@ -135,17 +139,32 @@ internal sealed unsafe class GemmJob : IGemmTeamWork
         _blocking = GemmBlocking.For(isa);
         _barrier.Reset(workers);
         GemmBlocking bl = _blocking;
-        long mc = Math.Min(bl.MC, RoundUp(problem.M, bl.MR));
-        long nc = Math.Min(bl.NC, RoundUp(problem.N, bl.NR));
-        long kc = Math.Max(1, Math.Min(bl.KC, problem.K));
-        _a.Ensure(mc * kc);
+
+        // Equal blocks rather than full ones and a ragged last one (K = 1152 as 5×~230, not 4×256 + 128): a thin
+        // last K slice would cost a whole pass over C, a thin last M block a whole repacking of B.
+        _kcStep = EvenStep(problem.K, bl.KC, 16);
+        _mcStep = EvenStep(problem.M, bl.MC, bl.MR);
+        _ncStep = EvenStep(problem.N, bl.NC, bl.NR);
+        _a.Ensure((long)RoundUp(_mcStep, bl.MR) * Math.Max(1, _kcStep));
         for (int i = 0; i < workers; i++)
         {
-            _b[i].Ensure(nc * kc);
+            _b[i].Ensure((long)RoundUp(_ncStep, bl.NR) * Math.Max(1, _kcStep));
         }
     }
 
-    private static long RoundUp(int value, int multiple) => ((long)value + multiple - 1) / multiple * multiple;
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>The step that cuts <paramref name="length"/> into the fewest blocks of at most <paramref name="limit"/>, as equal as multiples of <paramref name="multiple"/> allow.</summary>
+    private static int EvenStep(int length, int limit, int multiple)
+    {
+        if (length <= limit)
+        {
+            return Math.Max(length, 1);
+        }
+
+        int blocks = (length + limit - 1) / limit;
+        return Math.Min(limit, RoundUp((length + blocks - 1) / blocks, multiple));
+    }
 
     /// <summary>One MR×NR block of C; a block cut by N's edge goes through <paramref name="tile"/> and is copied out.</summary>
     private void Tile(int rows, int cols, int kc, float* a, float* b, float* c, nint ldc, float alpha, bool load, float* bias, float* tile)
