@@ -1,4 +1,4 @@
-// Host build of the CUDA kernels' float conversions (Cuda/Kernels/common.cuh), for check-conversions-host.sh:
+// Host build of the CUDA kernels' float conversions (Cuda/Kernels/common.cuh), for check-kernels-host.sh:
 // writes, for every 16-bit and 8-bit pattern and ~1M float32 values, what the device code computes, so that
 // conversions.cs can compare it bit for bit with the CPU backend's Numerics. No GPU involved.
 #include <cstdio>

@@ -104,6 +104,16 @@ public sealed class KernelShapesTests
     }
 
     [Fact]
+    public void ShapeStructsHaveTheLayoutOfTheirCudaMirrors()
+    {
+        // struct BroadcastShape / PermuteShape in common.cuh: int rank, int pad, then arrays of six 64-bit values.
+        Assert.Equal(152, System.Runtime.CompilerServices.Unsafe.SizeOf<BroadcastShape>());
+        Assert.Equal(104, System.Runtime.CompilerServices.Unsafe.SizeOf<PermuteShape>());
+        Assert.Equal(8, (int)System.Runtime.InteropServices.Marshal.OffsetOf<BroadcastShape>(nameof(BroadcastShape.Size)));
+        Assert.Equal(56, (int)System.Runtime.InteropServices.Marshal.OffsetOf<BroadcastShape>(nameof(BroadcastShape.StrideA)));
+    }
+
+    [Fact]
     public void CopyUnitIsTheWidestCommonPowerOfTwo()
     {
         Assert.Equal(16, KernelShapes.CopyUnit(64, 4096, 256));

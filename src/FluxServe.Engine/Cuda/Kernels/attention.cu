@@ -18,6 +18,10 @@
 #define FA_BR (16 * FA_WARPS)
 #define FA_BC 64
 
+// The Ampere+ instructions, as inline PTX. scripts/gpu/host-check/attention.cpp defines FX_HOST_EMULATION and replaces
+// them (and the dynamic shared memory) with a host emulation of their warp semantics, to test this kernel's indexing
+// without a GPU.
+#ifndef FX_HOST_EMULATION
 __device__ __forceinline__ u32 smem_address(const void* p) {
     u32 address;
     asm volatile("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(address) : "l"(p));
@@ -47,6 +51,9 @@ __device__ __forceinline__ void ldmatrix_x4_trans(u32& r0, u32& r1, u32& r2, u32
                  : "r"(address));
 }
 
+#define FX_DYNAMIC_SHARED(name) extern __shared__ __align__(16) unsigned char name[]
+#endif
+
 template <int D>
 __device__ __forceinline__ void flash_attention_bf16_impl(
     const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v, bf16* __restrict__ o,
@@ -57,7 +64,7 @@ __device__ __forceinline__ void flash_attention_bf16_impl(
     constexpr int KSTEPS = D / 16;          // k-steps of Q·Kᵀ
     constexpr int NTILES_S = FA_BC / 8;     // 8-key tiles of S
     constexpr int NTILES_O = D / 8;         // 8-column tiles of O
-    extern __shared__ __align__(16) unsigned char shared_raw[];
+    FX_DYNAMIC_SHARED(shared_raw);
     u16* ks = reinterpret_cast<u16*>(shared_raw);
     u16* vs = ks + FA_BC * STRIDE;
 
