@@ -39,6 +39,55 @@ internal static class LatentMath
     public static void AddScaled(Span<float> dst, ReadOnlySpan<float> x, float a, ReadOnlySpan<float> y) =>
         Combine(dst, 1f, x, a, y);
 
+    /// <summary>
+    /// k-diffusion's <c>to_d</c>: <c>d = (x − D)/σ</c>, difference then division as the reference rounds it (at a small
+    /// σ the division magnifies every rounding of the difference).
+    /// </summary>
+    public static void Derivative(Span<float> d, ReadOnlySpan<float> x, ReadOnlySpan<float> denoised, float sigma)
+    {
+        int n = d.Length;
+        if (x.Length != n || denoised.Length != n)
+        {
+            ThrowLengthMismatch();
+        }
+
+        ref float rd = ref MemoryMarshal.GetReference(d);
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        ref float ry = ref MemoryMarshal.GetReference(denoised);
+        int i = 0;
+        if (MaxVectorBits >= 512 && Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(sigma);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                ((Vector512.LoadUnsafe(ref rx, (nuint)i) - Vector512.LoadUnsafe(ref ry, (nuint)i)) / vs).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        if (MaxVectorBits >= 256 && Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(sigma);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                ((Vector256.LoadUnsafe(ref rx, (nuint)i) - Vector256.LoadUnsafe(ref ry, (nuint)i)) / vs).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        if (MaxVectorBits >= 128 && Vector128.IsHardwareAccelerated)
+        {
+            var vs = Vector128.Create(sigma);
+            for (; i <= n - Vector128<float>.Count; i += Vector128<float>.Count)
+            {
+                ((Vector128.LoadUnsafe(ref rx, (nuint)i) - Vector128.LoadUnsafe(ref ry, (nuint)i)) / vs).StoreUnsafe(ref rd, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref rd, i) = (Unsafe.Add(ref rx, i) - Unsafe.Add(ref ry, i)) / sigma;
+        }
+    }
+
     /// <summary>Sum of <c>values[i]²</c> in double (error norms; order-independent enough for an acceptance test).</summary>
     public static double SumOfSquares(ReadOnlySpan<float> values)
     {

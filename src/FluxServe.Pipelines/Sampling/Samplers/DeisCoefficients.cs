@@ -20,8 +20,10 @@ internal static class DeisCoefficients
         var t = new double[sigmas.Length];
         for (int k = 0; k < t.Length; k++)
         {
-            double s = sigmas[k];
-            t[k] = (Math.Sqrt((betaMin * betaMin) + (2 * betaD * Math.Log((s * s) + 1))) - betaMin) / betaD;
+            // torch: float32 σ with the (float64) β constants cast to float32 in each operation.
+            float s = sigmas[k];
+            float logTerm = MathF.Log((s * s) + 1f);
+            t[k] = (MathF.Sqrt((float)(betaMin * betaMin) + ((float)(2 * betaD) * logTerm)) - (float)betaMin) / (float)betaD;
         }
 
         var result = new double[Math.Max(sigmas.Length - 1, 0)][];

@@ -32,14 +32,13 @@ internal sealed class HeunSampler : LatentSampler
             LatentMath.AddScaled(x2, x, dt, d);
             run.Denoise(x2, next, denoised);
             Derivative(d2, x2, denoised, next);
-            LatentMath.Combine(x, 1f, x, dt * 0.5f, d, dt * 0.5f, d2);
+            // d' = (d + d₂)/2, x ← x + d'·dt
+            LatentMath.Combine(d, 0.5f, d, 0.5f, d2);
+            LatentMath.AddScaled(x, x, dt, d);
         }
     }
 
     /// <summary><c>to_d</c>: <c>d = (x − D)/σ</c>.</summary>
-    internal static void Derivative(Span<float> d, ReadOnlySpan<float> x, ReadOnlySpan<float> denoised, float sigma)
-    {
-        float inverse = 1f / sigma;
-        LatentMath.Combine(d, inverse, x, -inverse, denoised);
-    }
+    internal static void Derivative(Span<float> d, ReadOnlySpan<float> x, ReadOnlySpan<float> denoised, float sigma) =>
+        LatentMath.Derivative(d, x, denoised, sigma);
 }
