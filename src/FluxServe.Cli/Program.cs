@@ -5,11 +5,12 @@ namespace FluxServe.Cli;
 /// <summary>The <c>fluxserve</c> command line.</summary>
 internal static class Program
 {
-    private const string Usage = """
+    private static readonly string Usage = $$"""
         usage: fluxserve <command> [options]
 
         commands:
           serve [--urls http://127.0.0.1:8080]         start the HTTP server
+        {{GenerateCommand.Usage}}
           keys create --credits N [--name NAME]        create an API key on a new account holding N credits
                       [--models m1,m2] [--account ID]  (--models: endpoints the key may call; --account: add the key to an account)
           keys list                                    list keys (id, account, credits, models; never the secret)
@@ -31,6 +32,8 @@ internal static class Program
                 case "serve":
                     await FluxServeApp.Build(args[1..]).RunAsync().ConfigureAwait(false);
                     return 0;
+                case "generate":
+                    return GenerateCommand.Run(args[1..], Console.Out, Console.Error);
                 case "keys":
                     return KeyCommands.Run(args[1..], Console.Out, Console.Error);
                 case "credits":

@@ -19,7 +19,14 @@ public sealed class TextToImagePipeline(FluxModel model)
     /// <exception cref="ArgumentException">A size that is not a positive multiple of 16, or bad sampling arguments.</exception>
     /// <exception cref="UnknownSamplingNameException">An unknown sampler or scheduler.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between model passes.</exception>
-    public GeneratedImages Generate(TextToImageRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public GeneratedImages Generate(TextToImageRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Generate(request, null, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Generate(TextToImageRequest, IProgress{GenerationProgress}?, CancellationToken)"/>, with the prompt's
+    /// encoding given instead of computed (precomputed or cached embeddings; the request's prompt is then unused).
+    /// </summary>
+    public GeneratedImages Generate(TextToImageRequest request, FluxConditioning? promptEmbeddings, IProgress<GenerationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Width <= 0 || request.Height <= 0 || request.Width % 16 != 0 || request.Height % 16 != 0)
@@ -33,7 +40,8 @@ public sealed class TextToImagePipeline(FluxModel model)
         bool negativeNeeded = SamplerCatalog.Get(request.Sampler).NeedsUnconditional || Math.Abs(request.Cfg - 1.0) > 1e-9;
 
         var encoder = new PromptEncoder(_model);
-        using var positive = encoder.Encode(request.Prompt);
+        using var encoded = promptEmbeddings is null ? encoder.Encode(request.Prompt) : null;
+        var positive = encoded ?? promptEmbeddings!;
         using var negative = negativeNeeded ? encoder.Encode(string.Empty) : null;
         cancellationToken.ThrowIfCancellationRequested();
 
