@@ -27,15 +27,14 @@ public sealed unsafe class CpuStorage : TensorStorage
     /// <inheritdoc />
     public override nint Pointer => _pointer;
 
-    /// <summary>Allocates uninitialised, 64-byte-aligned host memory.</summary>
+    /// <summary>Allocates uninitialised, 64-byte-aligned host memory (large blocks are reused, see <see cref="CpuMemoryPool"/>).</summary>
     public static CpuStorage Allocate(long byteLength, bool zero = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteLength);
-        nuint size = (nuint)Math.Max(byteLength, 1);
-        void* p = NativeMemory.AlignedAlloc(size, 64);
+        void* p = CpuMemoryPool.Rent(byteLength);
         if (zero)
         {
-            NativeMemory.Clear(p, size);
+            NativeMemory.Clear(p, (nuint)Math.Max(byteLength, 1));
         }
 
         Interlocked.Add(ref s_liveBytes, byteLength);
@@ -59,7 +58,7 @@ public sealed unsafe class CpuStorage : TensorStorage
     {
         if (_owned)
         {
-            NativeMemory.AlignedFree((void*)_pointer);
+            CpuMemoryPool.Return((void*)_pointer, ByteLength);
             Interlocked.Add(ref s_liveBytes, -ByteLength);
         }
         else
