@@ -84,6 +84,37 @@ public sealed class FluxCheckpointTests
         }
     }
 
+    /// <summary>
+    /// A diffusers file written without the norm_out swap has valid names and shapes, so no reader can refuse it by
+    /// inspection; what proves the reader applies the swap is that such a file no longer reproduces the reference
+    /// prediction while the correctly written one does.
+    /// </summary>
+    [Fact]
+    public void Only_the_swapped_diffusers_layout_reproduces_the_reference_prediction()
+    {
+        using var tmp = new TempFolder();
+        FluxLayouts.WriteDiffusers(SchnellWeights, tmp.File("right"));
+        FluxLayouts.WriteDiffusers(SchnellWeights, tmp.File("unswapped"), swapNormOut: false);
+        using var cases = SafetensorsFile.Open(FixturePaths.Of("flux-tiny-schnell", "cases.safetensors"));
+        using var img = cases.GetTensor("square_t0p5.in.img");
+        using var imgIds = cases.GetTensor("square_t0p5.in.img_ids");
+        using var txt = cases.GetTensor("square_t0p5.in.txt");
+        using var txtIds = cases.GetTensor("square_t0p5.in.txt_ids");
+        using var y = cases.GetTensor("square_t0p5.in.y");
+        using var expected = cases.GetTensor("square_t0p5.out.pred");
+        float[] reference = expected.ToArray<float>();
+        float maxAbs = reference.Max(MathF.Abs);
+        float WorstError(string folder)
+        {
+            using var model = FluxCheckpoint.Load(folder);
+            using var pred = model.Forward(img, imgIds, txt, txtIds, [0.5f], y);
+            return pred.ToArray<float>().Zip(reference, (a, e) => MathF.Abs(a - e)).Max();
+        }
+
+        Assert.True(WorstError(tmp.File("right")) <= 1e-4f * maxAbs);
+        Assert.True(WorstError(tmp.File("unswapped")) > 1e-2f * maxAbs);
+    }
+
     [Fact]
     public void Missing_tensor_is_named_with_its_expected_shape()
     {
