@@ -1,0 +1,48 @@
+using FluxServe.Pipelines.Sampling;
+
+namespace FluxServe.Pipelines.Tests.Sampling;
+
+/// <summary>Python's <c>round(x, 6)</c> and PyTorch's float32 <c>linspace</c> recipes.</summary>
+public sealed class TorchFloat32Tests
+{
+    [Theory]
+    [InlineData(0.0009965240024030209, 0.000997)]
+    [InlineData(0.5078125, 0.507812)] // an exact tie: half to even
+    [InlineData(0.1234565, 0.123456)] // 0.1234565 is stored just below the tie
+    [InlineData(5e-07, 0.0)]
+    [InlineData(0.9999000024795532, 0.9999)]
+    [InlineData(0.3535533905932738, 0.353553)]
+    [InlineData(1e-07, 0.0)]
+    [InlineData(-0.5078125, -0.507812)]
+    public void RoundToMicro_matches_python_round(double x, double expected) =>
+        Assert.Equal(expected, TorchFloat32.RoundToMicro(x));
+
+    [Fact]
+    public void Linspace_runs_from_start_to_end()
+    {
+        foreach (int n in new[] { 2, 3, 7, 15, 16, 17, 31, 33, 100 })
+        {
+            float[] v = TorchFloat32.Linspace(1f, 0.001f, n);
+            Assert.Equal(1f, v[0]);
+            // The vector blocks of 16 add k·step to a lane base, so a last element inside a block can miss the end by ulps (as in PyTorch).
+            Assert.InRange(v[^1], 0.001f - 1e-6f, 0.001f + 1e-6f);
+            for (int i = 1; i < n; i++)
+            {
+                Assert.True(v[i] < v[i - 1]);
+            }
+        }
+
+        Assert.Equal([5f], TorchFloat32.Linspace(5f, 9f, 1));
+        Assert.Empty(TorchFloat32.Linspace(5f, 9f, 0));
+    }
+
+    [Fact]
+    public void Linspace_scalar_elements_are_fused_multiply_adds()
+    {
+        // The scalar path of PyTorch's AVX2 kernel: start + step·i contracted into one FMA below the halfway point.
+        float[] v = TorchFloat32.Linspace(1f, 0.001f, 8);
+        float step = (0.001f - 1f) / 7;
+        Assert.Equal(MathF.FusedMultiplyAdd(step, 3, 1f), v[3]);
+        Assert.Equal(MathF.FusedMultiplyAdd(-step, 3, 0.001f), v[4]);
+    }
+}
