@@ -7,9 +7,10 @@ namespace FluxServe.Pipelines.Imaging;
 /// <summary>Encodes <see cref="RgbImage"/>s as JPEG, PNG or WebP files.</summary>
 /// <remarks>
 /// JPEG: libjpeg-turbo, baseline, 4:2:0 chroma subsampling, accurate DCT, libjpeg's quality scale (quality 0 is
-/// written as 1). PNG: 8-bit RGB, adaptive per-row filters, zlib level 4; always lossless, quality ignored. WebP:
-/// libwebp, lossy with the quality factor, or lossless (VP8L, exact pixels, quality ignored) when
-/// <c>lossless</c> is set. <c>lossless</c> is ignored for JPEG and PNG. Thread-safe: every call uses its own encoder.
+/// written as 1). PNG: 8-bit RGB, adaptive per-row filters, run-length deflate (LZ77 matching for flat artwork);
+/// always lossless, quality ignored. WebP: libwebp, lossy with the quality factor, or lossless (VP8L, exact pixels,
+/// quality ignored) when <c>lossless</c> is set. <c>lossless</c> is ignored for JPEG and PNG. Thread-safe: every
+/// call uses its own encoder.
 /// </remarks>
 public static class ImageEncoder
 {

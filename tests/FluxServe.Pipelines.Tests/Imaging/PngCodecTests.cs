@@ -129,9 +129,49 @@ public sealed class PngCodecTests
         byte[] png = ImageEncoder.Encode(source, ImageFormat.Png);
         var idats = ImagingTestData.Chunks(png).Where(c => c.Type == "IDAT").ToList();
         Assert.True(idats.Count >= 2);
-        Assert.All(idats.SkipLast(1), c => Assert.Equal(PngIdatWriteStream.ChunkCapacity, c.Length));
+        Assert.All(idats.SkipLast(1), c => Assert.Equal(PngEncoder.ChunkCapacity, c.Length));
         using var decoded = ImageDecoder.Decode(png);
         Assert.Equal(ImagingTestData.ToArray(source), ImagingTestData.ToArray(decoded));
+    }
+
+    [Fact]
+    public void Encoder_keeps_run_length_coding_for_photos_and_the_smaller_stream_for_flat_artwork()
+    {
+        using var photo = ImagingTestData.PhotoLike(256, 192, 4);
+        using var flat = new RgbImage(256, 192);
+        var pixels = flat.Pixels;
+        for (int y = 0; y < 192; y++)
+        {
+            for (int x = 0; x < 256; x++)
+            {
+                // A checkerboard of 8-pixel squares over a plain background: repeats that only LZ77 matches catch.
+                bool square = x > 64 && y > 32 && ((x / 8) + (y / 8)) % 2 == 0;
+                pixels[3 * ((y * 256) + x)] = square ? (byte)200 : (byte)30;
+                pixels[(3 * ((y * 256) + x)) + 1] = square ? (byte)60 : (byte)140;
+                pixels[(3 * ((y * 256) + x)) + 2] = (byte)(x / 64 * 50);
+            }
+        }
+
+        foreach (var (image, matched) in (ValueTuple<RgbImage, bool>[])[(photo, false), (flat, true)])
+        {
+            var raw = new byte[image.Height * (image.Stride + 1)];
+            PngEncoder.FilterRows(image, raw);
+            using var rle = PngEncoder.Deflate(raw, PngEncoder.MatchingLevel, ZLibCompressionStrategy.RunLengthEncoding);
+            using var lz77 = PngEncoder.Deflate(raw, PngEncoder.MatchingLevel, ZLibCompressionStrategy.Default);
+            byte[] png = ImageEncoder.Encode(image, ImageFormat.Png);
+            int idat = ImagingTestData.Chunks(png).Where(c => c.Type == "IDAT").Sum(c => c.Length);
+            Assert.Equal(matched, rle.Length * PngEncoder.RetryWithMatchesRatio < raw.Length);
+            Assert.Equal(matched ? Math.Min(rle.Length, lz77.Length) : rle.Length, idat);
+            using var decoded = ImageDecoder.Decode(png);
+            Assert.Equal(ImagingTestData.ToArray(image), ImagingTestData.ToArray(decoded));
+        }
+
+        // On the flat image, matches must have won by far.
+        byte[] flatPng = ImageEncoder.Encode(flat, ImageFormat.Png);
+        var flatRaw = new byte[192 * ((256 * 3) + 1)];
+        PngEncoder.FilterRows(flat, flatRaw);
+        using var flatRle = PngEncoder.Deflate(flatRaw, PngEncoder.MatchingLevel, ZLibCompressionStrategy.RunLengthEncoding);
+        Assert.True(flatPng.Length < flatRle.Length, $"{flatPng.Length} vs RLE {flatRle.Length}");
     }
 
     [Fact]
