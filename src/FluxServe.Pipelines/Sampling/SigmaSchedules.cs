@@ -209,7 +209,7 @@ public static class SigmaSchedules
         var sigmas = new float[n + 1];
         for (int i = 0; i < n; i++)
         {
-            sigmas[i] = MathF.Exp(logs[i]);
+            sigmas[i] = TorchFloat32.SleefExp(logs[i]);
         }
 
         return sigmas;

@@ -59,6 +59,39 @@ internal static class TorchFloat32
         return result;
     }
 
+    /// <summary>
+    /// <c>torch.exp</c> of a float32 tensor on an AVX2 CPU: PyTorch's VML path evaluates every element (a single one
+    /// too) with SLEEF's <c>Sleef_expf8_u10</c>, whose result can differ by an ulp from the C library's <c>expf</c>.
+    /// This is SLEEF's <c>xexpf</c> with its multiply-adds fused, as the AVX2 build compiles them.
+    /// </summary>
+    public static float SleefExp(float d)
+    {
+        const float RLn2 = 1.442695040888963407359924681001892137426645954152985934135449406931f;
+        const float L2U = 0.693145751953125f;
+        const float L2L = 1.428606765330187045e-06f;
+        float qf = MathF.Round(d * RLn2, MidpointRounding.ToEven);
+        int q = (int)qf;
+        float s = MathF.FusedMultiplyAdd(qf, -L2U, d);
+        s = MathF.FusedMultiplyAdd(qf, -L2L, s);
+        float u = 0.000198527617612853646278381f;
+        u = MathF.FusedMultiplyAdd(u, s, 0.00139304355252534151077271f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.00833336077630519866943359f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.0416664853692054748535156f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.166666671633720397949219f);
+        u = MathF.FusedMultiplyAdd(u, s, 0.5f);
+        u = 1f + MathF.FusedMultiplyAdd(s * s, u, s);
+
+        // vldexp2: two power-of-two scalings, so an exponent beyond the float range still works as in SLEEF.
+        int half = q >> 1;
+        u = u * BitConverter.Int32BitsToSingle((half + 127) << 23) * BitConverter.Int32BitsToSingle((q - half + 127) << 23);
+        if (d < -104f)
+        {
+            return 0f;
+        }
+
+        return d > 100f ? float.PositiveInfinity : u;
+    }
+
     /// <summary>Python's <c>round(x, 6)</c>: the exact binary value rounded half-to-even at the sixth decimal.</summary>
     public static double RoundToMicro(double x)
     {

@@ -45,4 +45,20 @@ public sealed class TorchFloat32Tests
         Assert.Equal(MathF.FusedMultiplyAdd(step, 3, 1f), v[3]);
         Assert.Equal(MathF.FusedMultiplyAdd(-step, 3, 0.001f), v[4]);
     }
+
+    [Fact]
+    public void SleefExp_is_within_one_ulp_of_exp_and_saturates_like_sleef()
+    {
+        for (float x = -20f; x <= 20f; x += 0.0137f)
+        {
+            float sleef = TorchFloat32.SleefExp(x);
+            float exact = (float)Math.Exp(x);
+            int ulps = Math.Abs(BitConverter.SingleToInt32Bits(sleef) - BitConverter.SingleToInt32Bits(exact));
+            Assert.True(ulps <= 1, $"exp({x}): {sleef} vs {exact}");
+        }
+
+        Assert.Equal(1f, TorchFloat32.SleefExp(0f));
+        Assert.Equal(0f, TorchFloat32.SleefExp(-105f));
+        Assert.Equal(float.PositiveInfinity, TorchFloat32.SleefExp(101f));
+    }
 }
