@@ -55,7 +55,7 @@ internal readonly struct ByteLanes128 : IByteLanes<Vector128<byte>>
 
     /// <summary>Paeth on 16-bit lanes holding 0..255: p = a + b − c, pick the nearest of a, b, c (ties a, then b).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> PaethWide(Vector128<short> a, Vector128<short> b, Vector128<short> c)
+    internal static Vector128<short> PaethWide(Vector128<short> a, Vector128<short> b, Vector128<short> c)
     {
         var pa = Vector128.Abs(b - c);
         var pb = Vector128.Abs(a - c);
