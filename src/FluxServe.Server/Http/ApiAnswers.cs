@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using FluxServe.Server.Accounts;
 using FluxServe.Server.Jobs;
 
@@ -54,60 +53,3 @@ public static class ApiAnswers
     private static string? Time(long? unixMilliseconds) =>
         unixMilliseconds is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) : null;
 }
-
-/// <summary>The answer to a v2 submit.</summary>
-public sealed record SubmitAnswer(
-    [property: JsonPropertyName("request_id")] string RequestId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("status_url")] string StatusUrl,
-    [property: JsonPropertyName("response_url")] string ResponseUrl,
-    [property: JsonPropertyName("events_url")] string EventsUrl,
-    [property: JsonPropertyName("cancel_url")] string CancelUrl,
-    [property: JsonPropertyName("queue_position")] int? QueuePosition);
-
-/// <summary>Step i of N of a running job.</summary>
-public sealed record ProgressBody(
-    [property: JsonPropertyName("step")] int Step,
-    [property: JsonPropertyName("total_steps")] int TotalSteps,
-    [property: JsonPropertyName("percent")] double Percent);
-
-/// <summary>The answer of <c>GET /v2/requests/{id}/status</c> (and each server-sent event).</summary>
-public sealed record StatusAnswer(
-    [property: JsonPropertyName("request_id")] string RequestId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("queue_position")] int? QueuePosition,
-    [property: JsonPropertyName("progress")] ProgressBody? Progress,
-    [property: JsonPropertyName("created_at")] string CreatedAt,
-    [property: JsonPropertyName("started_at")] string? StartedAt,
-    [property: JsonPropertyName("finished_at")] string? FinishedAt,
-    [property: JsonPropertyName("error")] string? Error);
-
-/// <summary><c>metrics</c> of a v2 result (API.md "Headers on answers").</summary>
-public sealed record JobMetrics(
-    [property: JsonPropertyName("cost")] decimal Cost,
-    [property: JsonPropertyName("remaining_credits")] decimal RemainingCredits,
-    [property: JsonPropertyName("inference_time")] double? InferenceTime,
-    [property: JsonPropertyName("queue_time")] double? QueueTime,
-    [property: JsonPropertyName("total_time")] double? TotalTime);
-
-/// <summary>The answer of <c>GET /v2/requests/{id}</c> (and the webhook body).</summary>
-public sealed record ResultAnswer(
-    [property: JsonPropertyName("request_id")] string RequestId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("output")] IReadOnlyList<string>? Output,
-    [property: JsonPropertyName("seed_value")] string SeedText,
-    [property: JsonPropertyName("seed")] ulong Seed,
-    [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("metrics")] JobMetrics Metrics);
-
-/// <summary>A v1 answer in JSON (base64 asked for, several samples, or a JSON-only endpoint).</summary>
-public sealed record SyncJsonAnswer(
-    [property: JsonPropertyName("request_id")] string RequestId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("image")] string? Image,
-    [property: JsonPropertyName("images")] IReadOnlyList<string>? Images,
-    [property: JsonPropertyName("output")] IReadOnlyList<string> Output,
-    [property: JsonPropertyName("seed")] ulong Seed,
-    [property: JsonPropertyName("metrics")] JobMetrics Metrics);
