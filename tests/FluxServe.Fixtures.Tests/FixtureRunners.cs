@@ -22,13 +22,13 @@ public static class FixtureRunners
         ["flux-tiny-dev"] = new FluxTransformerRunner(),
         ["ae-tiny"] = new AutoEncoderRunner(),
         ["ae-tiny-f8"] = new AutoEncoderRunner(),
-        ["redux-tiny"] = new PendingFixtureRunner("the Redux image encoder is not implemented yet"),
-        ["lora-tiny"] = new PendingFixtureRunner("LoRA adapters are not implemented yet"),
+        ["redux-tiny"] = new ReduxRunner(),
+        ["lora-tiny"] = new LoraRunner(),
         ["schedulers"] = new SchedulersRunner(),
         ["samplers"] = new SamplersRunner(),
         ["pipeline-tiny-schnell"] = new TextToImagePipelineRunner(),
         ["pipeline-tiny-dev"] = new TextToImagePipelineRunner(),
-        ["pipeline-tiny-redux-schnell"] = new PendingFixtureRunner("the Redux pipeline is not implemented yet"),
+        ["pipeline-tiny-redux-schnell"] = new ReduxPipelineRunner(),
     };
 
     /// <summary>The folder names that have an entry (runner or pending).</summary>

@@ -48,7 +48,7 @@ public sealed class WeightSet : IDisposable
     {
         string weight = prefix + ".weight";
         _tensors.TryGetValue(prefix + ".bias", out var bias);
-        return new LinearLayer(this[weight], bias, ScaleOf(weight));
+        return new LinearLayer(this[weight], bias, ScaleOf(weight)) { Name = prefix };
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using FluxServe.Engine;
+using FluxServe.Models.Lora;
 
 namespace FluxServe.Models.Layers;
 
@@ -9,8 +10,18 @@ namespace FluxServe.Models.Layers;
 /// <param name="Weight">[out, in] in any float dtype the backend's GEMM widens.</param>
 /// <param name="Bias">[out] float32, or null.</param>
 /// <param name="WeightScale">Multiplier of the stored weight (1 for ordinary checkpoints).</param>
+/// <remarks>
+/// A layer with a <see cref="Name"/> (its canonical tensor prefix, e.g. <c>double_blocks.0.img_attn.qkv</c>) picks up
+/// the low-rank side paths of the LoRA adapters active in the calling flow's <see cref="LoraScope"/>:
+/// <c>y = act(x·(s·W)ᵀ + b + Σ strength·scale·((x·Aᵀ)·Bᵀ))</c> (spec/lora.md §1), so the shared base weights are
+/// never modified and concurrent requests with different adapters do not interfere.
+/// </remarks>
 public sealed record LinearLayer(Tensor Weight, Tensor? Bias, float WeightScale = 1f)
 {
+    /// <summary>The canonical name of the layer (its tensors are <c>{Name}.weight</c>/<c>{Name}.bias</c>), or null.</summary>
+    /// <remarks>LoRA adapters address layers by this name; an unnamed layer is never adapted.</remarks>
+    public string? Name { get; init; }
+
     /// <summary>Output features.</summary>
     public int OutFeatures => Weight.Dim(0);
 
@@ -21,6 +32,17 @@ public sealed record LinearLayer(Tensor Weight, Tensor? Bias, float WeightScale 
     public Tensor Forward(Tensor x, Activation activation = Activation.None)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (Name is not null && LoraScope.Current is { } lora && lora.Adapts(Name))
+        {
+            return lora.Forward(this, x, activation);
+        }
+
+        return ForwardBase(x, activation);
+    }
+
+    /// <summary>The layer without any LoRA side path.</summary>
+    internal Tensor ForwardBase(Tensor x, Activation activation)
+    {
         if (WeightScale == 1f)
         {
             return x.Linear(Weight, Bias, activation);
