@@ -87,7 +87,14 @@ public static class ImageDecoder
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(limits);
         limits.Validate();
-        int capacity = (int)Math.Min(limits.MaxBytes + 1, source.CanSeek ? Math.Max(source.Length - source.Position + 1, 1) : 64 * 1024);
+        long? remaining = source.CanSeek ? Math.Max(source.Length - source.Position, 0) : null;
+        if (remaining > limits.MaxBytes)
+        {
+            // A seekable stream says its size up front: refuse without reading (the format is not known yet).
+            limits.EnsureFileSize(null, remaining.Value);
+        }
+
+        int capacity = (int)Math.Min(limits.MaxBytes + 1, remaining + 1 ?? 64 * 1024);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 4096));
         int count = 0;
         try

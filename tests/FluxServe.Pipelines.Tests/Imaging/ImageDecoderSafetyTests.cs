@@ -13,6 +13,9 @@ namespace FluxServe.Pipelines.Tests.Imaging;
 /// </summary>
 public sealed class ImageDecoderSafetyTests
 {
+    /// <summary>A zlib stream inflating to 1 GiB of zeros (about 1 MB), made once for the bomb tests.</summary>
+    private static readonly Lazy<byte[]> GigabyteOfZeros = new(() => DeflatedZeros(1L << 30));
+
     public static TheoryData<string> Kinds() => new() { "png", "jpeg", "webp-lossy", "webp-lossless" };
 
     [Theory]
@@ -154,7 +157,7 @@ public sealed class ImageDecoderSafetyTests
     public void Png_idat_inflating_to_a_gigabyte_costs_only_what_the_header_needs()
     {
         // 64×64 RGB needs 64 × 193 bytes of scanlines; the IDAT stream inflates to 1 GiB of zeros.
-        byte[] bomb = DeflatedZeros(1L << 30);
+        byte[] bomb = GigabyteOfZeros.Value;
         Assert.True(bomb.Length < 2 * 1024 * 1024);
         byte[] png = new TestPngBuilder().Header(64, 64).Idat(bomb).End().ToArray();
 
@@ -175,7 +178,7 @@ public sealed class ImageDecoderSafetyTests
     [Fact]
     public void Png_bomb_declaring_more_than_the_limit_is_refused_before_inflating()
     {
-        byte[] bomb = DeflatedZeros(1L << 30);
+        byte[] bomb = GigabyteOfZeros.Value;
         byte[] png = new TestPngBuilder().Header(20_000, 20_000).Idat(bomb).End().ToArray();
         long before = GC.GetAllocatedBytesForCurrentThread();
         Assert.Throws<ImageTooLargeException>(() => ImageDecoder.Decode(png).Dispose());

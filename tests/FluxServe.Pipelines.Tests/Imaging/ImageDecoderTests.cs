@@ -72,6 +72,11 @@ public sealed class ImageDecoderTests
             Assert.Equal(ImagingTestData.ToArray(expected), ImagingTestData.ToArray(image));
         }
 
+        var seekable = new MemoryStream(file);
+        var small = new DecodeLimits { MaxBytes = file.Length - 1 };
+        await Assert.ThrowsAsync<ImageTooLargeException>(async () => (await ImageDecoder.DecodeAsync(seekable, small)).Dispose());
+        Assert.Equal(0, seekable.Position); // refused from its length, unread
+
         var endless = new TrickleStream(file, 4096, repeatForever: true);
         var limits = new DecodeLimits { MaxBytes = 100_000 };
         var e = await Assert.ThrowsAsync<ImageTooLargeException>(async () => (await ImageDecoder.DecodeAsync(endless, limits)).Dispose());
