@@ -25,6 +25,8 @@ internal sealed class BrownianTree
     private readonly ulong _entropy;
     private readonly Node _top;
     private readonly LinkedList<Node> _cacheOrder = new();
+    private readonly Stack<float[]> _free = new();
+    private int _capacity = CacheCapacity;
     private Node _last;
 
     /// <summary>A tree over [<paramref name="t0"/>, <paramref name="t1"/>] of latents with <paramref name="length"/> elements.</summary>
@@ -205,7 +207,11 @@ internal sealed class BrownianTree
         node.Right = new Node(midway, node.End, node, isLeft: false);
     }
 
-    /// <summary>The increment over a node's interval, from its parent's by the Brownian bridge (float32 as torchsde).</summary>
+    /// <summary>
+    /// The increment over a node's interval, from its parent's by the Brownian bridge (float32 as torchsde). The
+    /// uncached ancestors are resolved top-down; their normals (a full-latent <c>randn</c> each, the expensive part,
+    /// independent streams) are drawn in parallel first.
+    /// </summary>
     private float[] IncrementOf(Node node)
     {
         if (node.Increment is { } cached)
@@ -213,8 +219,36 @@ internal sealed class BrownianTree
             return cached;
         }
 
+        var chain = new List<Node>();
+        for (Node? n = node; n is not null && n.Increment is null; n = n.Parent)
+        {
+            chain.Add(n);
+        }
+
+        chain.Reverse();
+
+        // The cache must hold a whole chain while it is resolved (children read their parent's increment).
+        _capacity = Math.Max(_capacity, chain.Count + 2);
+        var normals = new float[chain.Count][];
+        for (int k = 0; k < chain.Count; k++)
+        {
+            normals[k] = Rent();
+        }
+
+        Parallel.For(0, chain.Count, k => new TorchGenerator(chain[k].Parent!.WSeed).Randn(normals[k]));
+        foreach ((Node child, float[] noise) in chain.Zip(normals))
+        {
+            Bridge(child, noise);
+        }
+
+        return node.Increment!;
+    }
+
+    /// <summary>W_left = (l/h)·W + √(l·r/h)·ε; W_right = W − W_left (into <paramref name="noise"/>, which becomes the increment).</summary>
+    private void Bridge(Node node, float[] noise)
+    {
         Node parent = node.Parent!;
-        float[] parentW = IncrementOf(parent);
+        float[] parentW = parent.Increment!;
         double hReciprocal = 1 / (parent.End - parent.Start);
         double midway = parent.Midway!.Value;
         double leftDiff = midway - parent.Start;
@@ -222,26 +256,30 @@ internal sealed class BrownianTree
         float fLeft = (float)leftDiff;
         float fH = (float)hReciprocal;
         float deviation = (float)Math.Sqrt(leftDiff * rightDiff * hReciprocal);
-
-        var w = new float[_length];
-        new TorchGenerator(parent.WSeed).Randn(w);
-        for (int i = 0; i < w.Length; i++)
+        bool isLeft = node.IsLeft;
+        for (int i = 0; i < noise.Length; i++)
         {
             float mean = fLeft * parentW[i] * fH;
-            float left = mean + (deviation * w[i]);
-            w[i] = node.IsLeft ? left : parentW[i] - left;
+            float left = mean + (deviation * noise[i]);
+            noise[i] = isLeft ? left : parentW[i] - left;
         }
 
-        Remember(node, w);
-        return w;
+        Remember(node, noise);
     }
+
+    private float[] Rent() => _free.Count > 0 ? _free.Pop() : new float[_length];
 
     private void Remember(Node node, float[] increment)
     {
-        if (_cacheOrder.Count >= CacheCapacity)
+        if (_cacheOrder.Count >= _capacity)
         {
             Node evicted = _cacheOrder.First!.Value;
             _cacheOrder.RemoveFirst();
+            if (evicted.Increment is { } array)
+            {
+                _free.Push(array);
+            }
+
             evicted.Increment = null;
         }
 

@@ -82,6 +82,22 @@ public sealed class BrownianTreeTests
     }
 
     [Fact]
+    public void Cache_eviction_and_buffer_reuse_do_not_change_increments()
+    {
+        // A 60-step schedule queried on one tree (its cache evicts and recycles buffers) against each query on a fresh tree.
+        var shared = new BrownianTree(0.0003, 1.0, Length, entropy: 99);
+        for (int k = 0; k < 60; k++)
+        {
+            double a = 0.0003 + (k * (1 - 0.0003) / 60), b = 0.0003 + ((k + 1) * (1 - 0.0003) / 60);
+            var fromShared = new float[Length];
+            var fromFresh = new float[Length];
+            shared.Increment(a, b, fromShared);
+            new BrownianTree(0.0003, 1.0, Length, entropy: 99).Increment(a, b, fromFresh);
+            Assert.Equal(fromFresh, fromShared);
+        }
+    }
+
+    [Fact]
     public void Normalised_increments_are_standard_normal_and_disjoint_ones_uncorrelated()
     {
         const int N = 1 << 16;

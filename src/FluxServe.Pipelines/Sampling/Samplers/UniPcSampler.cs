@@ -24,10 +24,7 @@ internal sealed class UniPcSampler(bool bh2) : LatentSampler
 
         float[] x = run.X;
         float start = MathF.Sqrt(1f + (timesteps[0] * timesteps[0]));
-        for (int k = 0; k < x.Length; k++)
-        {
-            x[k] /= start;
-        }
+        LatentMath.Scale(x, 1f / start, x);
 
         int steps = timesteps.Length - 1;
         int order = Math.Min(3, timesteps.Length - 2);
@@ -90,10 +87,6 @@ internal sealed class UniPcSampler(bool bh2) : LatentSampler
             run.Report(stepIndex, timesteps[stepIndex], x, models[^1]);
         }
 
-        float alphaLast = UniPcState.MarginalAlpha(timesteps[^1]);
-        for (int k = 0; k < x.Length; k++)
-        {
-            x[k] /= alphaLast;
-        }
+        LatentMath.Scale(x, 1f / UniPcState.MarginalAlpha(timesteps[^1]), x);
     }
 }

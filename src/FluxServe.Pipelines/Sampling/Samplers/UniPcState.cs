@@ -54,11 +54,10 @@ internal sealed class UniPcState
         LatentMath.Scale(_input, scale, x);
         _run.Denoise(_input, sigma, _denoised);
         float alpha = MarginalAlpha(sigma), std = MarginalStd(sigma);
-        for (int k = 0; k < x.Length; k++)
-        {
-            float eps = (_input[k] - _denoised[k]) / sigma;
-            x0[k] = (x[k] - (std * eps)) / alpha;
-        }
+
+        // x₀ = (x − σ_t·ε)/α_t with ε = (input − D)/σ (ε kept in the input buffer).
+        LatentMath.Derivative(_input, _input, _denoised, sigma);
+        LatentMath.Combine(x0, 1f / alpha, x, -std / alpha, _input);
     }
 
     /// <summary>
