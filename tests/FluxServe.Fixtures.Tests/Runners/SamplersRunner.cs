@@ -31,7 +31,22 @@ public sealed class SamplersRunner : IFixtureRunner
             return $"scheduler '{scheduler}' is not implemented";
         }
 
-        return FixtureVariants.SkipReason(fixtureCase);
+        string? variantProblem = FixtureVariants.SkipReason(fixtureCase);
+        if (variantProblem is not null)
+        {
+            return variantProblem;
+        }
+
+        // ComfyUI samples a NaN schedule (kl_optimal with one step) into NaNs; FluxServe refuses it (the API's 400).
+        float[] sigmas = SigmaSchedules.ForKSampler(
+            FixtureVariants.ModelSampling(fixtureCase),
+            SigmaSchedules.Parse(scheduler),
+            fixtureCase.Argument("steps").GetInt32(),
+            fixtureCase.Argument("denoise").GetDouble(),
+            sampler!);
+        return sigmas.All(float.IsFinite)
+            ? null
+            : $"the {scheduler} schedule for {fixtureCase.Argument("steps").GetInt32()} step(s) has a NaN σ; FluxServe refuses to sample it (docs/sampling.md)";
     }
 
     /// <inheritdoc />
