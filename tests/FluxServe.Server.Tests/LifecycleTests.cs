@@ -263,7 +263,7 @@ public sealed class LifecycleTests
         var ids = new List<string>();
         // The first job occupies the worker; the next three (same size, steps, sampler) wait and go together.
         foreach (string body in (string[])[
-            """{"prompt":"first","width":128,"height":128,"steps":3}""",
+            """{"prompt":"first","width":128,"height":128,"steps":8}""",
             """{"prompt":"a","width":128,"height":128,"steps":2,"seed":1}""",
             """{"prompt":"b","width":128,"height":128,"steps":2,"seed":2}""",
             """{"prompt":"other size","width":256,"height":128,"steps":2}""",

@@ -16,7 +16,7 @@ public sealed class ServerSentEventsTests
         await using var server = await TestServer.StartAsync(generator);
         using var http = server.Client(server.CreateKey(1));
         // A first job keeps the worker busy so the watched one starts QUEUED behind it.
-        await http.PostAsync("/v2/flux-schnell", TestServer.Json("""{"prompt":"ahead","width":128,"height":128,"steps":3}"""));
+        await http.PostAsync("/v2/flux-schnell", TestServer.Json("""{"prompt":"ahead","width":128,"height":128,"steps":8}"""));
         var submitted = await (await http.PostAsync("/v2/flux-schnell", TestServer.Json("""{"prompt":"watched","width":128,"height":128,"steps":4,"seed":5}"""))).Content.ReadFromJsonAsync<JsonElement>();
         string id = submitted.GetProperty("request_id").GetString()!;
 

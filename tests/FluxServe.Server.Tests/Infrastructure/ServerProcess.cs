@@ -15,7 +15,10 @@ internal sealed class ServerProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dataFolder, int stepDelayMilliseconds, params string[] settings)
+    public static Task<ServerProcess> StartAsync(string dataFolder, int stepDelayMilliseconds, params string[] settings) =>
+        StartAsync(dataFolder, stepDelayMilliseconds, new Dictionary<string, string>(), settings);
+
+    public static async Task<ServerProcess> StartAsync(string dataFolder, int stepDelayMilliseconds, IReadOnlyDictionary<string, string> environment, params string[] settings)
     {
         string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
         var info = new ProcessStartInfo(host)
@@ -24,6 +27,11 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (string arg in (string[])[typeof(TestServerHost).Assembly.Location, "serve-test-host", "--step-delay-ms",
             stepDelayMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--urls", "http://127.0.0.1:0",
             "--Storage:DataFolder", dataFolder, "--Logging:LogLevel:Default", "Warning", .. settings])
