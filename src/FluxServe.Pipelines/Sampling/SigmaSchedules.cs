@@ -291,7 +291,7 @@ public static class SigmaSchedules
         {
             // arange(n).div_(n − 1): 0/0 is NaN for one step, as in ComfyUI.
             float a = (float)k / (float)(n - 1);
-            sigmas[k] = MathF.Tan((a * atanMin) + ((1f - a) * atanMax));
+            sigmas[k] = TorchFloat32.SleefTan((a * atanMin) + ((1f - a) * atanMax));
         }
 
         return sigmas;

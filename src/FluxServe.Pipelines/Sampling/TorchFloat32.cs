@@ -92,6 +92,104 @@ internal static class TorchFloat32
         return d > 100f ? float.PositiveInfinity : u;
     }
 
+    /// <summary>
+    /// <c>torch.tan</c> of a float32 tensor on an AVX2 CPU (every element through SLEEF's <c>Sleef_tanf8_u10</c>,
+    /// <c>xtanf_u1</c>: Cody–Waite reduction by π/2 and a double-float polynomial, multiply-adds fused). Only the
+    /// direct reduction is ported: |d| &lt; 125 (the kl_optimal schedule's arguments lie in [0, π/4]).
+    /// </summary>
+    public static float SleefTan(float d)
+    {
+        const float PiA2 = 3.1414794921875f, PiB2 = 0.00011315941810607910156f, PiC2 = 1.9841872589410058936e-09f;
+        if (float.IsNaN(d))
+        {
+            return d;
+        }
+
+        if (!(MathF.Abs(d) < 125f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(d), d, "Only |d| < 125 is supported.");
+        }
+
+        float u = MathF.Round(d * (float)(2 * (1 / Math.PI)), MidpointRounding.ToEven);
+        int q = (int)u;
+        float v = MathF.FusedMultiplyAdd(u, -PiA2 * 0.5f, d);
+        (float X, float Y) s = DfAdd2(v, u * (-PiB2 * 0.5f));
+        s = DfAdd(s, u * (-PiC2 * 0.5f));
+        bool odd = (q & 1) == 1;
+        if (odd)
+        {
+            s = (-s.X, -s.Y);
+        }
+
+        (float X, float Y) t = s;
+        s = DfNormalize(DfSquare(s));
+        u = 0.00446636462584137916564941f;
+        u = MathF.FusedMultiplyAdd(u, s.X, -8.3920182078145444393158e-05f);
+        u = MathF.FusedMultiplyAdd(u, s.X, 0.0109639242291450500488281f);
+        u = MathF.FusedMultiplyAdd(u, s.X, 0.0212360303848981857299805f);
+        u = MathF.FusedMultiplyAdd(u, s.X, 0.0540687143802642822265625f);
+        (float X, float Y) x = DfAdd(0.133325666189193725585938f, u * s.X);
+        x = DfAdd(1f, DfMul(DfAdd(0.33333361148834228515625f, DfMul(s, x)), s));
+        x = DfMul(t, x);
+        if (odd)
+        {
+            x = DfReciprocal(x);
+        }
+
+        float result = x.X + x.Y;
+        return d == 0 && float.IsNegative(d) ? d : result;
+    }
+
+    // SLEEF's double-float helpers (df.h) in their FMA forms.
+    private static (float X, float Y) DfAdd2(float x, float y)
+    {
+        float s = x + y;
+        float v = s - x;
+        return (s, (x - (s - v)) + (y - v));
+    }
+
+    private static (float X, float Y) DfAdd((float X, float Y) x, float y)
+    {
+        float s = x.X + y;
+        return (s, ((x.X - s) + y) + x.Y);
+    }
+
+    private static (float X, float Y) DfAdd(float x, float y)
+    {
+        float s = x + y;
+        return (s, (x - s) + y);
+    }
+
+    private static (float X, float Y) DfAdd(float x, (float X, float Y) y)
+    {
+        float s = x + y.X;
+        return (s, ((x - s) + y.X) + y.Y);
+    }
+
+    private static (float X, float Y) DfNormalize((float X, float Y) t)
+    {
+        float s = t.X + t.Y;
+        return (s, (t.X - s) + t.Y);
+    }
+
+    private static (float X, float Y) DfSquare((float X, float Y) x)
+    {
+        float s = x.X * x.X;
+        return (s, MathF.FusedMultiplyAdd(x.X + x.X, x.Y, MathF.FusedMultiplyAdd(x.X, x.X, -s)));
+    }
+
+    private static (float X, float Y) DfMul((float X, float Y) x, (float X, float Y) y)
+    {
+        float s = x.X * y.X;
+        return (s, MathF.FusedMultiplyAdd(x.X, y.Y, MathF.FusedMultiplyAdd(x.Y, y.X, MathF.FusedMultiplyAdd(x.X, y.X, -s))));
+    }
+
+    private static (float X, float Y) DfReciprocal((float X, float Y) d)
+    {
+        float s = 1f / d.X;
+        return (s, s * MathF.FusedMultiplyAdd(-d.Y, s, MathF.FusedMultiplyAdd(-d.X, s, 1f)));
+    }
+
     /// <summary>Python's <c>round(x, 6)</c>: the exact binary value rounded half-to-even at the sixth decimal.</summary>
     public static double RoundToMicro(double x)
     {

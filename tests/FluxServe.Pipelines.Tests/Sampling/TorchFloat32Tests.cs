@@ -61,4 +61,20 @@ public sealed class TorchFloat32Tests
         Assert.Equal(0f, TorchFloat32.SleefExp(-105f));
         Assert.Equal(float.PositiveInfinity, TorchFloat32.SleefExp(101f));
     }
+
+    [Fact]
+    public void SleefTan_is_within_one_ulp_of_tan_and_keeps_nan_and_negative_zero()
+    {
+        for (float x = -1.5f; x <= 1.5f; x += 0.00731f)
+        {
+            float sleef = TorchFloat32.SleefTan(x);
+            float exact = (float)Math.Tan(x);
+            int ulps = Math.Abs(BitConverter.SingleToInt32Bits(sleef) - BitConverter.SingleToInt32Bits(exact));
+            Assert.True(ulps <= 1, $"tan({x}): {sleef} vs {exact}");
+        }
+
+        Assert.True(float.IsNaN(TorchFloat32.SleefTan(float.NaN)));
+        Assert.True(float.IsNegative(TorchFloat32.SleefTan(-0f)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TorchFloat32.SleefTan(200f));
+    }
 }
