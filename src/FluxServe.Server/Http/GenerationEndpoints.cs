@@ -64,6 +64,11 @@ public static class GenerationEndpoints
         {
             return ApiErrors.Error(StatusCodes.Status413PayloadTooLarge, tooLarge.Message);
         }
+        catch (BadHttpRequestException badBody)
+        {
+            // Kestrel's own limits (body size, malformed chunking) are the client's doing, not an internal error.
+            return ApiErrors.Error(badBody.StatusCode, $"The request body could not be read: {badBody.Message}");
+        }
 
         JsonDocument document;
         try
