@@ -195,9 +195,12 @@ public static class SigmaSchedules
         float span = (float)(minInvRho - maxInvRho);
         float top = (float)maxInvRho;
         var sigmas = new float[n + 1];
+        int vectorized = n - (n % 16);
         for (int i = 0; i < n; i++)
         {
-            sigmas[i] = MathF.Pow(top + (ramp[i] * span), (float)Rho);
+            // PyTorch's pow kernel: SLEEF on blocks of 16, the C library's powf on the rest.
+            float b = top + (ramp[i] * span);
+            sigmas[i] = i < vectorized ? TorchFloat32.SleefPow(b, (float)Rho) : MathF.Pow(b, (float)Rho);
         }
 
         return sigmas;

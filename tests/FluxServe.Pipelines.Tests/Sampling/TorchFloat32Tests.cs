@@ -77,4 +77,23 @@ public sealed class TorchFloat32Tests
         Assert.True(float.IsNegative(TorchFloat32.SleefTan(-0f)));
         Assert.Throws<ArgumentOutOfRangeException>(() => TorchFloat32.SleefTan(200f));
     }
+
+    [Fact]
+    public void SleefPow_is_within_one_ulp_of_pow_for_positive_bases()
+    {
+        foreach (float y in new[] { 7f, 0.5f, -2.5f, 1f / 7 })
+        {
+            for (float x = 0.001f; x <= 4f; x += 0.0173f)
+            {
+                float sleef = TorchFloat32.SleefPow(x, y);
+                float exact = (float)Math.Pow(x, y);
+                int ulps = Math.Abs(BitConverter.SingleToInt32Bits(sleef) - BitConverter.SingleToInt32Bits(exact));
+                Assert.True(ulps <= 1, $"pow({x}, {y}): {sleef} vs {exact}");
+            }
+        }
+
+        Assert.Equal(1f, TorchFloat32.SleefPow(1f, 7f));
+        Assert.Equal(1f, TorchFloat32.SleefPow(0.3f, 0f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TorchFloat32.SleefPow(-1f, 2f));
+    }
 }
