@@ -15,8 +15,8 @@ namespace FluxServe.GpuBench;
 /// </summary>
 public sealed class NetworkCheck(TextWriter log)
 {
-    private const double Float32Bound = 2e-3;
-    private const double BFloat16Bound = 8e-2;
+    private const double Float32Bound = 1e-4;
+    private const double BFloat16Bound = 4e-2;
 
     /// <summary>Runs every network in both modes; returns the number of failures.</summary>
     public int Run(BenchResults results)

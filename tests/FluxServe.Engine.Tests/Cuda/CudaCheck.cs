@@ -86,6 +86,12 @@ public static class CudaCheck
         return values;
     }
 
+    /// <summary>
+    /// True when the case is too large for the host emulation of the GPU (scripts/gpu/test-on-emulator.sh), which then
+    /// skips it; always false on a real device. <paramref name="work"/> is the case's multiply-adds or elements.
+    /// </summary>
+    public static bool TooLargeForEmulation(double work) => CudaTestDevice.IsEmulated && work > 3e7;
+
     /// <summary>The CPU backend (the oracle).</summary>
     public static CpuBackend Cpu => CpuBackend.Instance;
 

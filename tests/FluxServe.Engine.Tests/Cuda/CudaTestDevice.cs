@@ -35,6 +35,9 @@ public static class CudaTestDevice
     /// <summary>The backend computing with bf16 activations (the product mode).</summary>
     public static CudaBackend BF16 => s_backends.Value.BF16 ?? throw new InvalidOperationException("No CUDA device: " + s_backends.Value.Reason);
 
+    /// <summary>True under scripts/gpu/test-on-emulator.sh's fake driver (host emulation, thousands of times slower).</summary>
+    public static bool IsEmulated => s_backends.Value.F32?.Info.Name == "FluxServe host emulation";
+
     /// <summary>The backend for <paramref name="activation"/> (F32 or BF16).</summary>
     public static CudaBackend For(DType activation) => activation == DType.F32 ? F32 : BF16;
 
