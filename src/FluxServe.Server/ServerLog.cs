@@ -25,6 +25,12 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Recovery: {Requeued} jobs queued, {Failed} given up, {Orphans} orphan files deleted")]
     public static partial void Recovered(ILogger logger, int requeued, int failed, int orphans);
 
+    [LoggerMessage(EventId = 15, Level = LogLevel.Error, Message = "Worker for {Device} hit an error; it goes on")]
+    public static partial void WorkerError(ILogger logger, string device, Exception exception);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Error, Message = "Background task {Task} hit an error; it goes on")]
+    public static partial void BackgroundError(ILogger logger, string task, Exception exception);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Webhook of job {JobId}, attempt {Attempt}, failed: {Reason}")]
     public static partial void WebhookFailed(ILogger logger, string jobId, int attempt, string reason);
 

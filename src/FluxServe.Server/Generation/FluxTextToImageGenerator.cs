@@ -1,6 +1,7 @@
 using FluxServe.Pipelines.Imaging;
 using FluxServe.Pipelines.Registry;
 using FluxServe.Pipelines.TextToImage;
+using PipelineImages = FluxServe.Pipelines.TextToImage.GeneratedImages;
 
 namespace FluxServe.Server.Generation;
 
@@ -81,10 +82,10 @@ public sealed class FluxTextToImageGenerator : IImageGenerator, IDisposable
                 Guidance = (float)request.Guidance,
             };
             var stepProgress = new Progress(progress);
-            GeneratedImagesResult result;
+            PipelineImages result;
             try
             {
-                result = new GeneratedImagesResult(pipeline.Generate(pipelineRequest, stepProgress, cancellationToken));
+                result = pipeline.Generate(pipelineRequest, stepProgress, cancellationToken);
             }
             catch (ArgumentException ex)
             {
@@ -92,10 +93,10 @@ public sealed class FluxTextToImageGenerator : IImageGenerator, IDisposable
                 throw new GenerationRejectedException(ex.Message, ex);
             }
 
-            using (result.Images)
+            using (result)
             {
-                var encoded = new List<GeneratedImage>(result.Images.Images.Count);
-                foreach (var image in result.Images.Images)
+                var encoded = new List<GeneratedImage>(result.Images.Count);
+                foreach (var image in result.Images)
                 {
                     encoded.Add(new GeneratedImage(ImageEncoder.Encode(image, format, request.OutputQuality), request.OutputFormat));
                 }
@@ -119,8 +120,6 @@ public sealed class FluxTextToImageGenerator : IImageGenerator, IDisposable
 
         return flux;
     }
-
-    private sealed record GeneratedImagesResult(Pipelines.TextToImage.GeneratedImages Images);
 
     private sealed class Progress(IProgress<StepProgress> inner) : IProgress<GenerationProgress>
     {

@@ -66,7 +66,16 @@ public sealed class JobMaintenance : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                Sweep();
+                try
+                {
+                    Sweep();
+                }
+#pragma warning disable CA1031 // A failed sweep is retried at the next tick.
+                catch (Exception error)
+#pragma warning restore CA1031
+                {
+                    ServerLog.BackgroundError(_logger, "result expiry", error);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -68,16 +68,35 @@ public sealed class WorkerPool : BackgroundService
                 break;
             }
 
-            var generator = generators[taken[0].Model];
-            var claimed = _store.Claim(taken.Take(Math.Max(1, generator.MaxBatchItems)).Select(j => j.Id).ToList());
-            foreach (var extra in taken.Skip(Math.Max(1, generator.MaxBatchItems)))
+            try
             {
-                _queue.Enqueue(extra);
-            }
+                var generator = generators[taken[0].Model];
+                var claimed = _store.Claim(taken.Take(Math.Max(1, generator.MaxBatchItems)).Select(j => j.Id).ToList());
+                foreach (var extra in taken.Skip(Math.Max(1, generator.MaxBatchItems)))
+                {
+                    _queue.Enqueue(extra);
+                }
 
-            if (claimed.Count > 0)
+                if (claimed.Count > 0)
+                {
+                    await RunBatchAsync(generator, claimed, stopping).ConfigureAwait(false);
+                }
+            }
+#pragma warning disable CA1031 // The worker outlives a failing store call; the jobs stay in the store and are recovered.
+            catch (Exception error) when (!stopping.IsCancellationRequested)
+#pragma warning restore CA1031
             {
-                await RunBatchAsync(generator, claimed, stopping).ConfigureAwait(false);
+                ServerLog.WorkerError(_logger, device, error);
+                foreach (var job in taken)
+                {
+                    // Back in the queue only if the store still has it queued (a claim may not have happened).
+                    if (_store.Get(job.Id) is { State: JobState.Queued })
+                    {
+                        _queue.Enqueue(job);
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
             }
         }
     }

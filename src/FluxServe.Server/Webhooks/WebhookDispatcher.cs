@@ -65,33 +65,15 @@ public sealed class WebhookDispatcher : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait = TimeSpan.FromSeconds(5);
-            foreach (var job in _store.ListPendingWebhooks())
+            try
             {
-                var now = DateTimeOffset.UtcNow;
-                if (_nextAttempt.TryGetValue(job.Id, out var due) && due > now)
-                {
-                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, (due - now).Ticks));
-                    continue;
-                }
-
-                int attempt = job.WebhookAttempts + 1;
-                bool delivered = await DeliverAsync(job, attempt, stoppingToken).ConfigureAwait(false);
-                if (delivered || attempt >= _options.MaxAttempts)
-                {
-                    _store.SetWebhookState(job.Id, delivered ? "delivered" : "failed", attempt);
-                    _nextAttempt.Remove(job.Id);
-                    if (!delivered)
-                    {
-                        ServerLog.WebhookGivenUp(_logger, job.Id, attempt);
-                    }
-                }
-                else
-                {
-                    _store.SetWebhookState(job.Id, "pending", attempt);
-                    var delay = _options.FirstRetryDelay * Math.Pow(2, attempt - 1);
-                    _nextAttempt[job.Id] = DateTimeOffset.UtcNow + delay;
-                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, delay.Ticks));
-                }
+                wait = await DeliverDueAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The dispatcher outlives a failing store call; pending deliveries stay in the store.
+            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                ServerLog.BackgroundError(_logger, "webhooks", error);
             }
 
             try
@@ -103,6 +85,41 @@ public sealed class WebhookDispatcher : BackgroundService
                 break;
             }
         }
+    }
+
+    private async Task<TimeSpan> DeliverDueAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        foreach (var job in _store.ListPendingWebhooks())
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (_nextAttempt.TryGetValue(job.Id, out var due) && due > now)
+            {
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, (due - now).Ticks));
+                continue;
+            }
+
+            int attempt = job.WebhookAttempts + 1;
+            bool delivered = await DeliverAsync(job, attempt, stoppingToken).ConfigureAwait(false);
+            if (delivered || attempt >= _options.MaxAttempts)
+            {
+                _store.SetWebhookState(job.Id, delivered ? "delivered" : "failed", attempt);
+                _nextAttempt.Remove(job.Id);
+                if (!delivered)
+                {
+                    ServerLog.WebhookGivenUp(_logger, job.Id, attempt);
+                }
+            }
+            else
+            {
+                _store.SetWebhookState(job.Id, "pending", attempt);
+                var delay = _options.FirstRetryDelay * Math.Pow(2, attempt - 1);
+                _nextAttempt[job.Id] = DateTimeOffset.UtcNow + delay;
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, delay.Ticks));
+            }
+        }
+
+
+        return wait;
     }
 
     private async Task<bool> DeliverAsync(JobRecord job, int attempt, CancellationToken stopping)
