@@ -35,7 +35,7 @@ for r in roots:
 print(":".join(dirs))
 PY
 )
-  export FLUXSERVE_CUDA_LIB_DIRS="${libs}${CUDA_HOME:+:$CUDA_HOME/lib64}:/usr/local/cuda/lib64"
+  export FLUXSERVE_CUDA_LIB_DIRS="${FLUXSERVE_CUDA_LIB_DIRS:+$FLUXSERVE_CUDA_LIB_DIRS:}${libs}${CUDA_HOME:+:$CUDA_HOME/lib64}:/usr/local/cuda/lib64"
 fi
 
 environment() {
@@ -49,27 +49,9 @@ environment() {
   } >> "$out/env.txt" 2>&1
 }
 
-# nvcc's view of the same sources: registers, spills, shared memory per kernel, and the tensor-core instructions
-# the attention kernel got (HMMA expected on sm_90 with mma.sync; wgmma would show as HGMMA).
-ptxas_report() {
-  if command -v nvcc >/dev/null; then
-    kernels="$root/src/FluxServe.Engine/Cuda/Kernels"
-    for source in "$@"; do
-      module=$(basename "$source" .cu)
-      echo "== $module" >> "$out/ptxas.txt"
-      nvcc -std=c++17 -arch=sm_90 -cubin -lineinfo -Xptxas -v -I "$kernels" -o "$work/$module.cubin" "$source" 2>&1 \
-        | grep -E 'error|warning|Function properties|registers|spill|bytes smem' >> "$out/ptxas.txt"
-    done
-    echo "== attention SASS: $(cuobjdump -sass "$work/attention.cubin" 2>/dev/null | grep -cE 'HMMA') HMMA, $(cuobjdump -sass "$work/attention.cubin" 2>/dev/null | grep -cE 'LDSM') LDSM" >> "$out/ptxas.txt"
-  else
-    echo "no nvcc on this machine" >> "$out/ptxas.txt"
-  fi
-}
-
 check() {
   "$bench" probe 2>&1 | tee "$out/check.log"
-  "$bench" check-kernels 2>&1 | tee -a "$out/check.log"
-  ptxas_report "$root/src/FluxServe.Engine/Cuda/Kernels/attention.cu"
+  bash "$root/scripts/gpu/check-kernels.sh" "$bench" "$out" "$root/src/FluxServe.Engine/Cuda/Kernels/attention.cu"
   FLUXSERVE_REQUIRE_CUDA=1 timeout 400 "$bench" test 2>&1 | tee "$out/tests.log" | grep -E '^(tests:|  FAIL|failures:)' 
   "$bench" networks --json "$out/check.json" 2>&1 | tee -a "$out/check.log"
 }
@@ -87,7 +69,7 @@ environment
 case "$phase" in
   check) check ;;
   bench) bench_phase "$@" ;;
-  ptxas) ptxas_report "$root"/src/FluxServe.Engine/Cuda/Kernels/*.cu; cat "$out/ptxas.txt" ;;
+  ptxas) bash "$root/scripts/gpu/check-kernels.sh" "$bench" "$out"; cat "$out/ptxas.txt" ;;
   compile) PYTHONUNBUFFERED=1 PYTHONPATH="$work/diffusers-src" timeout 560 "$python" "$root/scripts/gpu/diffusers_bench.py" --compile 2>&1 | tee "$out/diffusers-compile.log" ;;
   all) check; bench_phase "$@" ;;
   *) echo "unknown phase '$phase' (check, bench, compile, all)"; exit 2 ;;
