@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluxServe.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FluxServe.Server.Tests;
 
@@ -252,6 +253,35 @@ public sealed class LifecycleTests
         Assert.Equal("1", response.Headers.GetValues("x-remaining-credits").Single());
         Assert.Equal(1m, server.Balance(key));
         Assert.Equal("FAILED", (await http.GetFromJsonAsync<JsonElement>($"/v2/requests/{id}/status")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Sync_client_that_disconnects_cancels_and_refunds_its_job()
+    {
+        await using var server = await TestServer.StartAsync(new TestPatternGenerator(stepDelay: TimeSpan.FromMilliseconds(250)));
+        string key = server.CreateKey(1);
+        var store = server.Services.GetRequiredService<FluxServe.Server.Jobs.JobStore>();
+        using var http = server.Client(key);
+        using var gone = new CancellationTokenSource();
+        var call = http.PostAsync("/v1/flux-schnell", TestServer.Json("""{"prompt":"abandoned","width":128,"height":128,"steps":8}"""), gone.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (store.CountByState()[FluxServe.Server.Jobs.JobState.Processing] == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0.997m, server.Balance(key));
+        await gone.CancelAsync(); // the client goes away while its job runs
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+
+        while (store.CountByState()[FluxServe.Server.Jobs.JobState.Failed] == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var counts = store.CountByState();
+        Assert.Equal((1L, 0L), (counts[FluxServe.Server.Jobs.JobState.Failed], counts[FluxServe.Server.Jobs.JobState.Completed]));
+        Assert.Equal(1m, server.Balance(key));
     }
 
     [Fact]
