@@ -39,7 +39,7 @@ internal sealed class BiasSidePath : LoraSidePath
     public override Tensor Delta(Tensor x, float strength) => _bias.Affine(strength, 0f);
 
     /// <inheritdoc />
-    public override void AddWeightDelta(Span<float> weight, float strength)
+    public override void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength)
     {
     }
 

@@ -23,7 +23,7 @@ internal sealed class DifferenceSidePath(int outFeatures, int inFeatures, LoraSl
     }
 
     /// <inheritdoc />
-    public override void AddWeightDelta(Span<float> weight, float strength)
+    public override void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength)
     {
         float[] diff = LoraHost.ToSingles(difference);
         int rows = difference.Dim(0);

@@ -33,7 +33,7 @@ internal sealed class KroneckerSidePath(int outFeatures, int inFeatures, LoraSli
     }
 
     /// <inheritdoc />
-    public override void AddWeightDelta(Span<float> weight, float strength)
+    public override void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength)
     {
         float[] f1 = w1.ToSingles(), f2 = w2.ToSingles();
         int a = w1.Rows, b = w1.Columns, c = w2.Rows, d = w2.Columns, rows = a * c;

@@ -13,11 +13,12 @@ namespace FluxServe.Models.Lora;
 /// </summary>
 /// <remarks>
 /// Every key naming convention of spec/lora.md §2 maps onto BFL names (kohya, BFL/ComfyUI, diffusers/PEFT with split
-/// q/k/v/mlp and swapped norm_out halves, OneTrainer, SimpleTuner LyCORIS, XLabs), with LoRA, LoHa, LoKr and full
-/// weight/bias differences (§3). CLIP-L and T5 keys are loaded as targets of those encoders' layers. A key that maps
-/// nowhere, an unsupported adapter type (DoRA, GLoRA, OFT, Tucker factors) or a tensor of the wrong shape is a
+/// q/k/v/mlp and swapped norm_out halves, OneTrainer, SimpleTuner LyCORIS, XLabs), with LoRA, LoHa, LoKr, DoRA and
+/// full weight/bias differences (§3). CLIP-L and T5 keys are loaded as targets of those encoders' layers. A key that maps
+/// nowhere, an unsupported adapter type (GLoRA, OFT, Tucker factors) or a tensor of the wrong shape is a
 /// <see cref="LoraFormatException"/> naming every such key: nothing is silently ignored. An adapter is immutable and
-/// safe to use from many threads at once; dispose it only once no forward pass uses it.
+/// safe to use from many threads at once; dispose it only once no forward pass uses it. Like checkpoint loading,
+/// <see cref="Load"/> and <see cref="To"/> make long-lived tensors: call them outside any <see cref="TensorScope"/>.
 /// </remarks>
 public sealed class LoraAdapter : IDisposable
 {

@@ -14,4 +14,7 @@ public enum LoraAdapterKind
 
     /// <summary>Full-weight differences (<c>.diff</c>, <c>.w_norm</c>) and bias differences (<c>.diff_b</c>, <c>.b_norm</c>).</summary>
     Difference,
+
+    /// <summary>DoRA: a LoRA/LoHa/LoKr term renormalised by a magnitude vector (<c>dora_scale</c>).</summary>
+    DoRA,
 }

@@ -211,6 +211,28 @@ internal static class LoraFileReader
 
         LoraSlice Sized(int rows) => slice.RowCount >= 0 ? slice : slice with { RowCount = rows };
 
+        // DoRA's magnitude runs along the output rows when it has one entry per row (ComfyUI's test), else along the inputs.
+        bool dora = keys.TryGetValue(LoraKeyRole.DoraScale, out string? doraKey);
+        Dora? Magnitude(int rows, int cols)
+        {
+            using var t = file.GetTensor(doraKey!);
+            float[] values = t.DType.IsFloatingPoint() ? LoraHost.ToSingles(t) : [];
+            bool onOutput = t.Rank >= 1 && t.Dim(0) == rows && values.Length == rows;
+            if (!onOutput && values.Length != cols)
+            {
+                problems.Add($"'{doraKey}' has shape {Shape(t)} but a DoRA magnitude for {target} has {rows} (per output row) or {cols} (per input feature) entries");
+                return null;
+            }
+
+            return new Dora(values, onOutput);
+        }
+
+        if (dora && !lora && !loha && !lokr)
+        {
+            problems.Add($"'{doraKey}' is a DoRA magnitude without adapter tensors for '{stem}'");
+            return;
+        }
+
         if (lora)
         {
             var up = Matrix(LoraKeyRole.Up);
@@ -235,7 +257,11 @@ internal static class LoraFileReader
             {
                 // spec §1: scale = alpha / rank with rank = rows of down; no alpha → 1.
                 float scale = alpha is { } al ? al / down.Dim(0) : 1f;
-                patches.Add(LoraAdapterKind.LoRA, new LowRankPatch(Sized(up.Dim(0)), down, up, scale, stem));
+                var magnitude = dora ? Magnitude(up.Dim(0), down.Dim(1)) : null;
+                if (!dora || magnitude is not null)
+                {
+                    patches.Add(LoraAdapterKind.LoRA, new LowRankPatch(Sized(up.Dim(0)), down, up, scale, stem), magnitude);
+                }
             }
 
             return;
@@ -262,10 +288,14 @@ internal static class LoraFileReader
             if (RowsFit(w1a, "hada_w1_a") && ColumnsFit(w1b, "hada_w1_b"))
             {
                 float scale = alpha is { } al ? al / w1b.Dim(0) : 1f;
-                var (down, up) = KhatriRao(w1a, w1b, w2a, w2b);
-                loaded.Add(down);
-                loaded.Add(up);
-                patches.Add(LoraAdapterKind.LoHa, new LowRankPatch(Sized(up.Dim(0)), down, up, scale, stem));
+                var magnitude = dora ? Magnitude(w1a.Dim(0), w1b.Dim(1)) : null;
+                if (!dora || magnitude is not null)
+                {
+                    var (down, up) = KhatriRao(w1a, w1b, w2a, w2b);
+                    loaded.Add(down);
+                    loaded.Add(up);
+                    patches.Add(LoraAdapterKind.LoHa, new LowRankPatch(Sized(up.Dim(0)), down, up, scale, stem), magnitude);
+                }
             }
 
             return;
@@ -297,7 +327,15 @@ internal static class LoraFileReader
             // ComfyUI: the rank is that of the factored w2, else of the factored w1; neither factored → scale 1.
             int? dim = w2.IsFactored ? w2.B!.Dim(0) : w1.IsFactored ? w1.B!.Dim(0) : null;
             float scale = alpha is { } al && dim is { } r ? al / r : 1f;
-            patches.AddKronecker(new LoraSlice(slice.Module, slice.Component, slice.Format, slice.RowOffset, rows, slice.SwapHalves), w1, w2, scale, stem, cols);
+            var kronMagnitude = dora ? Magnitude(rows, cols) : null;
+            if (dora && kronMagnitude is null)
+            {
+                w1.Dispose();
+                w2.Dispose();
+                return;
+            }
+
+            patches.AddKronecker(new LoraSlice(slice.Module, slice.Component, slice.Format, slice.RowOffset, rows, slice.SwapHalves), w1, w2, scale, stem, cols, kronMagnitude);
             return;
         }
 
@@ -399,9 +437,16 @@ internal static class LoraFileReader
                     paths.Add(LowRankSidePath.Build(outFeatures, inFeatures, set.LowRank));
                 }
 
-                foreach (var (slice, w1, w2, scale) in set.Kronecker)
+                foreach (var (patch, dora) in set.DoraLowRank)
                 {
-                    paths.Add(new KroneckerSidePath(outFeatures, inFeatures, slice, w1, w2, scale));
+                    var inner = LowRankSidePath.Build(outFeatures, inFeatures, [patch]);
+                    paths.Add(new DoraSidePath(outFeatures, inFeatures, patch.Slice, inner, dora.Magnitude, dora.OnOutputAxis));
+                }
+
+                foreach (var (slice, w1, w2, scale, dora) in set.Kronecker)
+                {
+                    var kron = new KroneckerSidePath(outFeatures, inFeatures, slice, w1, w2, scale);
+                    paths.Add(dora is null ? kron : new DoraSidePath(outFeatures, inFeatures, slice, kron, dora.Magnitude, dora.OnOutputAxis));
                 }
 
                 foreach (var (slice, diff) in set.Differences)
@@ -497,6 +542,9 @@ internal static class LoraFileReader
         return names.Count > MaxListed ? $"{listed} (and {names.Count - MaxListed} more)" : listed;
     }
 
+    /// <summary>A DoRA magnitude vector and the axis it runs along.</summary>
+    private sealed record Dora(float[] Magnitude, bool OnOutputAxis);
+
     /// <summary>The keys of one stem by role.</summary>
     private sealed class StemGroup(string stem, LoraSlice slice)
     {
@@ -518,21 +566,35 @@ internal static class LoraFileReader
 
         public List<KroneckerFactor> Kronecker { get; } = [];
 
-        public void Add(LoraAdapterKind kind, LowRankPatch patch)
+        public void Add(LoraAdapterKind kind, LowRankPatch patch, Dora? dora)
         {
             Kinds.Add(kind);
             var m = For(patch.Slice.Module);
-            m.LowRank.Add(patch);
+            if (dora is null)
+            {
+                m.LowRank.Add(patch);
+            }
+            else
+            {
+                Kinds.Add(LoraAdapterKind.DoRA);
+                m.DoraLowRank.Add((patch, dora));
+            }
+
             m.Note(patch.Slice, patch.Down.Dim(1), patch.Stem);
         }
 
-        public void AddKronecker(LoraSlice slice, KroneckerFactor w1, KroneckerFactor w2, float scale, string stem, int inFeatures)
+        public void AddKronecker(LoraSlice slice, KroneckerFactor w1, KroneckerFactor w2, float scale, string stem, int inFeatures, Dora? dora)
         {
             Kinds.Add(LoraAdapterKind.LoKr);
             Kronecker.Add(w1);
             Kronecker.Add(w2);
             var m = For(slice.Module);
-            m.Kronecker.Add((slice, w1, w2, scale));
+            m.Kronecker.Add((slice, w1, w2, scale, dora));
+            if (dora is not null)
+            {
+                Kinds.Add(LoraAdapterKind.DoRA);
+            }
+
             m.Note(slice, inFeatures, stem);
         }
 
@@ -578,7 +640,9 @@ internal static class LoraFileReader
     {
         public List<LowRankPatch> LowRank { get; } = [];
 
-        public List<(LoraSlice Slice, KroneckerFactor W1, KroneckerFactor W2, float Scale)> Kronecker { get; } = [];
+        public List<(LowRankPatch Patch, Dora Dora)> DoraLowRank { get; } = [];
+
+        public List<(LoraSlice Slice, KroneckerFactor W1, KroneckerFactor W2, float Scale, Dora? Dora)> Kronecker { get; } = [];
 
         public List<(LoraSlice Slice, Tensor Difference)> Differences { get; } = [];
 

@@ -19,6 +19,9 @@ internal enum LoraKeyRole
     WeightDifference,
     BiasDifference,
 
+    /// <summary>DoRA's magnitude vector, a modifier of the stem's LoRA/LoHa/LoKr term.</summary>
+    DoraScale,
+
     /// <summary>A suffix of an adapter type that is recognised but cannot be applied (named in the error).</summary>
     Unsupported,
 }
@@ -60,7 +63,7 @@ internal static class LoraKeySuffixes
         (".w_norm", LoraKeyRole.WeightDifference, ""),
         (".diff_b", LoraKeyRole.BiasDifference, ""),
         (".b_norm", LoraKeyRole.BiasDifference, ""),
-        (".dora_scale", LoraKeyRole.Unsupported, "DoRA (dora_scale) rescales the merged weight by its norms, which a run-time side path cannot do without the base weight; not supported"),
+        (".dora_scale", LoraKeyRole.DoraScale, ""),
         (".lora_mid.weight", LoraKeyRole.Unsupported, "LoCon Tucker factors (lora_mid) are for convolutions; FLUX has none"),
         (".hada_t1", LoraKeyRole.Unsupported, "LoHa Tucker factors (hada_t1/hada_t2) are for convolutions; FLUX has none"),
         (".hada_t2", LoraKeyRole.Unsupported, "LoHa Tucker factors (hada_t1/hada_t2) are for convolutions; FLUX has none"),

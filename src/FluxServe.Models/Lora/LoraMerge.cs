@@ -125,6 +125,9 @@ public static class LoraMerge
             }
         }
 
+        // DoRA terms normalise against the weight before any adapter, as the side path does.
+        float[] baseWeight = patches.Any(p => p.Target.NeedsBaseWeight) ? (float[])w.Clone() : [];
+
         foreach (var (target, strength) in patches)
         {
             if (target.OutFeatures != weight.Dim(0) || target.InFeatures != weight.Dim(1))
@@ -132,7 +135,7 @@ public static class LoraMerge
                 throw new ArgumentException($"LoRA target '{target.Name}' is [{target.OutFeatures}, {target.InFeatures}] but the weight is {Tensor.FormatShape(weight.Shape)}.", nameof(patches));
             }
 
-            target.AddWeightDelta(w, strength);
+            target.AddWeightDelta(w, baseWeight, strength);
         }
 
         var dtype = weight.DType is DType.F32 or DType.BF16 or DType.F16 ? weight.DType : DType.BF16;

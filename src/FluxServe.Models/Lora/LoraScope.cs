@@ -80,7 +80,9 @@ public sealed class LoraScope : IDisposable
     /// <summary><c>act(x·(s·W)ᵀ + b + Σ side paths)</c> for a layer this scope <see cref="Adapts"/>.</summary>
     internal Tensor Forward(LinearLayer layer, Tensor x, Activation activation)
     {
-        var y = layer.ForwardBase(x, Activation.None);
+        // Every term is relative to the base output (DoRA reads it), so it is kept until all are added.
+        var baseOutput = layer.ForwardBase(x, Activation.None);
+        var y = baseOutput;
         try
         {
             foreach (var a in _active)
@@ -97,21 +99,41 @@ public sealed class LoraScope : IDisposable
                 }
 
                 target.CheckFits(layer, x.Device);
-                y = target.Apply(y, x, strength);
+                var next = target.Apply(y, x, strength, layer, baseOutput);
+                if (!ReferenceEquals(y, baseOutput))
+                {
+                    y.Dispose();
+                }
+
+                y = next;
             }
 
             if (activation != Activation.None)
             {
                 var activated = y.Activate(activation);
-                y.Dispose();
+                if (!ReferenceEquals(y, baseOutput))
+                {
+                    y.Dispose();
+                }
+
                 y = activated;
+            }
+
+            if (!ReferenceEquals(y, baseOutput))
+            {
+                baseOutput.Dispose();
             }
 
             return y;
         }
         catch
         {
-            y.Dispose();
+            if (!ReferenceEquals(y, baseOutput))
+            {
+                y.Dispose();
+            }
+
+            baseOutput.Dispose();
             throw;
         }
     }

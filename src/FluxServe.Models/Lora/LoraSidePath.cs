@@ -1,9 +1,10 @@
 using FluxServe.Engine;
+using FluxServe.Models.Layers;
 
 namespace FluxServe.Models.Lora;
 
 /// <summary>
-/// One term of a layer's adaptation, applied next to the base weight: <see cref="Delta"/> is what it adds to the
+/// One term of a layer's adaptation, applied next to the base weight: <see cref="Delta(Tensor, float)"/> is what it adds to the
 /// layer's output (before the activation) for a strength, and <see cref="AddWeightDelta"/>/<see cref="AddBiasDelta"/>
 /// are the same term as a change of the weight and bias, for merging (spec/lora.md §1).
 /// </summary>
@@ -30,8 +31,17 @@ internal abstract class LoraSidePath : IDisposable
     /// <summary>The term for input <paramref name="x"/> [..., in]: a tensor that broadcasts against the output [..., out].</summary>
     public abstract Tensor Delta(Tensor x, float strength);
 
-    /// <summary>Adds <c>strength · ΔW</c> to a row-major float32 [out, in] weight.</summary>
-    public abstract void AddWeightDelta(Span<float> weight, float strength);
+    /// <summary>
+    /// The term for a call of <paramref name="layer"/>, whose base output (with bias, before the activation) is
+    /// <paramref name="baseOutput"/>. Only terms that depend on the base weight (DoRA) need more than <paramref name="x"/>.
+    /// </summary>
+    public virtual Tensor Delta(Tensor x, Tensor baseOutput, LinearLayer layer, float strength) => Delta(x, strength);
+
+    /// <summary>
+    /// Adds <c>strength · ΔW</c> to a row-major float32 [out, in] weight; <paramref name="baseWeight"/> is the layer's
+    /// weight before any adapter (only DoRA reads it).
+    /// </summary>
+    public abstract void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength);
 
     /// <summary>Adds <c>strength · Δb</c> to a float32 [out] bias (most paths change only the weight).</summary>
     public virtual void AddBiasDelta(Span<float> bias, float strength)

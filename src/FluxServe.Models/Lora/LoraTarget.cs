@@ -39,6 +39,9 @@ public sealed class LoraTarget : IDisposable
     /// <summary>Rank of the combined low-rank side path (0 when the layer has none).</summary>
     public int Rank => _paths.OfType<LowRankSidePath>().Sum(p => p.Rank);
 
+    /// <summary>True when a term depends on the base weight (DoRA).</summary>
+    internal bool NeedsBaseWeight => Array.Exists(_paths, p => p is DoraSidePath);
+
     /// <summary>True when the bias changes too.</summary>
     public bool ChangesBias => Array.Exists(_paths, p => p.ChangesBias);
 
@@ -51,20 +54,37 @@ public sealed class LoraTarget : IDisposable
     internal IReadOnlyList<LoraSidePath> Paths => _paths;
 
     /// <summary>
-    /// Adds this target's side paths for input <paramref name="x"/> to the layer output <paramref name="y"/>
-    /// (disposed; the sum is returned).
+    /// <paramref name="y"/> plus this target's side paths for input <paramref name="x"/> of <paramref name="layer"/>,
+    /// whose base output is <paramref name="baseOutput"/> (a new tensor; the inputs are not disposed).
     /// </summary>
-    internal Tensor Apply(Tensor y, Tensor x, float strength)
+    internal Tensor Apply(Tensor y, Tensor x, float strength, LinearLayer layer, Tensor baseOutput)
     {
-        foreach (var path in _paths)
+        var current = y;
+        try
         {
-            using var delta = path.Delta(x, strength);
-            var sum = y + delta;
-            y.Dispose();
-            y = sum;
-        }
+            foreach (var path in _paths)
+            {
+                using var delta = path.Delta(x, baseOutput, layer, strength);
+                var sum = current + delta;
+                if (!ReferenceEquals(current, y))
+                {
+                    current.Dispose();
+                }
 
-        return y;
+                current = sum;
+            }
+
+            return current;
+        }
+        catch
+        {
+            if (!ReferenceEquals(current, y))
+            {
+                current.Dispose();
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Throws unless the layer is the one this target was built for, on the device of the input.</summary>
@@ -83,12 +103,12 @@ public sealed class LoraTarget : IDisposable
         }
     }
 
-    /// <summary>Adds <c>strength·ΔW</c> (float32, row-major [out, in]) for merging.</summary>
-    internal void AddWeightDelta(Span<float> weight, float strength)
+    /// <summary>Adds <c>strength·ΔW</c> (float32, row-major [out, in]) for merging; <paramref name="baseWeight"/> is the weight before any adapter.</summary>
+    internal void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength)
     {
         foreach (var path in _paths)
         {
-            path.AddWeightDelta(weight, strength);
+            path.AddWeightDelta(weight, baseWeight, strength);
         }
     }
 

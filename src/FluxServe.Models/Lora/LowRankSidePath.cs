@@ -110,7 +110,7 @@ internal sealed class LowRankSidePath : LoraSidePath
     }
 
     /// <inheritdoc />
-    public override void AddWeightDelta(Span<float> weight, float strength)
+    public override void AddWeightDelta(Span<float> weight, ReadOnlySpan<float> baseWeight, float strength)
     {
         // ΔW = (Up · diag(strength·scales)) · Down in float32 on the host (ComfyUI computes ΔW in float32 too).
         int rank = Rank;

@@ -198,7 +198,7 @@ public sealed class LoraForwardTests : IDisposable
 
     private Tensor Forward(FluxTransformer model) => model.Forward(_img, _imgIds, _txt, _txtIds, [0.6f], _y, [3.5f]);
 
-    /// <summary>A file mixing formats and adapter types on flux-tiny-dev: kohya, diffusers splits with their own alphas, norm_out, LoHa, LoKr, differences, a CLIP key.</summary>
+    /// <summary>A file mixing formats and adapter types on flux-tiny-dev: kohya, diffusers splits with their own alphas, norm_out, LoHa, LoKr, DoRA on both axes, differences, a CLIP key.</summary>
     private string MixedAdapterFile()
     {
         const int d = 128, mlp = 512;
@@ -207,6 +207,7 @@ public sealed class LoraForwardTests : IDisposable
         file.AddScalar("lora_unet_double_blocks_0_img_attn_qkv.alpha", 8f, DType.BF16);
         file.AddPair("transformer.single_transformer_blocks.0.attn.to_v", ".lora_B.weight", ".lora_A.weight", d, 4, d);
         file.AddScalar("transformer.single_transformer_blocks.0.attn.to_v.alpha", 2f);
+        file.Add("transformer.single_transformer_blocks.0.attn.to_v.dora_scale", d, 1);
         file.AddPair("transformer.single_transformer_blocks.0.proj_mlp", ".lora_B.weight", ".lora_A.weight", mlp, 2, d);
         file.AddPair("transformer.norm_out.linear", ".lora_B.weight", ".lora_A.weight", 2 * d, 4, d);
         string loha = "lycoris_transformer_blocks_1_ff_net_2";
@@ -220,6 +221,7 @@ public sealed class LoraForwardTests : IDisposable
         file.Add(lokr + ".lokr_w2_a", 16, 2);
         file.Add(lokr + ".lokr_w2_b", 2, 16);
         file.AddScalar(lokr + ".alpha", 1f);
+        file.Add(lokr + ".dora_scale", 1, d);
         file.Add("diffusion_model.single_blocks.1.modulation.lin.diff", 3 * d, d);
         file.AddVector("diffusion_model.single_blocks.1.modulation.lin.diff_b", 3 * d);
         file.AddPair("lora_te1_text_model_encoder_layers_0_self_attn_k_proj", ".lora_up.weight", ".lora_down.weight", 32, 4, 32);

@@ -362,11 +362,15 @@ public sealed class LoraKeyFormatTests : IDisposable
     {
         var file = new LoraFileBuilder(17);
         file.AddPair("lora_unet_img_in", ".lora_up.weight", ".lora_down.weight", D, 4, 64);
-        file.Add("lora_unet_img_in.dora_scale", 1, 64);
+        file.Add("lora_unet_img_in.lora_mid.weight", 4, 4);
         file.Add("lora_unet_txt_in.oft_blocks", 4, 4);
+        file.Add("lora_unet_final_layer_linear.a1.weight", 4, 4);
+        file.Add("lora_unet_img_in.dora_scale", 1, 63);
         var ex = Assert.Throws<LoraFormatException>(() => Load(file));
-        Assert.Contains("'lora_unet_img_in.dora_scale': DoRA", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'lora_unet_img_in.lora_mid.weight': LoCon Tucker", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'lora_unet_txt_in.oft_blocks': OFT", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'lora_unet_final_layer_linear.a1.weight': GLoRA", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'lora_unet_img_in.dora_scale' has shape [1, 63]", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
