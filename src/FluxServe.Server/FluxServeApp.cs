@@ -93,9 +93,9 @@ public static class FluxServeApp
         services.AddHostedService(provider => provider.GetRequiredService<WorkerPool>());
         services.AddFluxServeRateLimits();
 
-        // The text-to-image pipeline registers here when it lands, one line per model, e.g.
-        //   services.AddSingleton<IImageGenerator, FluxTextToImageGenerator>();
-        // Until then no model is installed and generation calls answer 502 (never a placeholder image).
+        // One real text-to-image generator per base model whose folder exists under Models:Folders; a model without
+        // one is "not installed" and generation calls for it answer 502 (never a placeholder image).
+        services.AddFluxGenerators(configuration);
     }
 
     // 404/405 from routing carry no body by default; the contract wants a JSON sentence on every error.
