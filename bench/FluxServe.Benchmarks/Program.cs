@@ -10,6 +10,7 @@ namespace FluxServe.Benchmarks;
 /// <example>
 /// <code>
 /// dotnet run -c Release --project bench/FluxServe.Benchmarks -- gemm-quick
+/// dotnet run -c Release --project bench/FluxServe.Benchmarks -- flux-quick mid 5
 /// dotnet run -c Release --project bench/FluxServe.Benchmarks -- --filter *GemmBenchmarks*
 /// </code>
 /// </example>
@@ -19,6 +20,7 @@ public static class Program
     private static readonly Dictionary<string, Func<string[], int>> QuickModes = new(StringComparer.Ordinal)
     {
         ["gemm-quick"] = GemmQuick.Run,
+        ["flux-quick"] = FluxQuick.Run,
     };
 
     public static int Main(string[] args)
