@@ -123,14 +123,24 @@ public sealed class GemmTests
             fixed (float* cp = c)
             fixed (float* bias = gemm.Bias)
             {
-                Sgemm.MultiplyCore(m, gemm.N, gemm.K, a, gemm.Lda, b, gemm.Ldb, DType.BF16, GemmBLayout.NByK, cp, gemm.Ldc, bias, Activation.SiLU, 1f, false, GemmIsas.Best, 1);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 5; i++)
+                // Past the JIT's tier-up first (it may allocate on the calling thread once); a real per-call
+                // allocation shows in every window, so one clean window of five calls out of three is required.
+                long[] windows = new long[3];
+                for (int w = -8; w < windows.Length; w++)
                 {
-                    Sgemm.MultiplyCore(m, gemm.N, gemm.K, a, gemm.Lda, b, gemm.Ldb, DType.BF16, GemmBLayout.NByK, cp, gemm.Ldc, bias, Activation.SiLU, 1f, false, GemmIsas.Best, 1);
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < 5; i++)
+                    {
+                        Sgemm.MultiplyCore(m, gemm.N, gemm.K, a, gemm.Lda, b, gemm.Ldb, DType.BF16, GemmBLayout.NByK, cp, gemm.Ldc, bias, Activation.SiLU, 1f, false, GemmIsas.Best, 1);
+                    }
+
+                    if (w >= 0)
+                    {
+                        windows[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+                    }
                 }
 
-                Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+                Assert.True(windows.Min() == 0, $"m={m}: bytes allocated per window of five calls: {string.Join(", ", windows)}");
             }
         }
     }
