@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FluxServe's image encoders against the Debian tools and Pillow on the same 1024x1024 photograph-like picture.
 #
-#   FluxServe: bench/FluxServe.Benchmarks CodecBenchmarks (BenchmarkDotNet, short job), which also writes the
+#   FluxServe: bench/FluxServe.Benchmarks CodecBenchmarks (BenchmarkDotNet, --runs iterations), which also writes the
 #              picture as a PPM.
 #   JPEG:      cjpeg -quality 90 (libjpeg-turbo-progs; 4:2:0 and the accurate DCT, as FluxServe writes)
 #   PNG:       ImageMagick's convert (libpng, its default: zlib level 7, adaptive filters)
@@ -47,9 +47,9 @@ fi
 
 ppm="$work/photo.ppm"
 if [ "$skip_dotnet" -eq 0 ]; then
-  echo "== FluxServe (BenchmarkDotNet, short job, in process; built under $work/build)" >&2
+  echo "== FluxServe (BenchmarkDotNet, $runs iterations, in process; built under $work/build)" >&2
   (cd "$root" && FLUXSERVE_CODEC_PPM="$ppm" dotnet run -c Release --artifacts-path "$work/build" --project bench/FluxServe.Benchmarks -- \
-    --filter '*CodecBenchmarks*' --job short --inProcess --exporters briefjson --artifacts "$work/bdn" >&2)
+    --filter '*CodecBenchmarks*' --warmupCount 3 --iterationCount "$runs" --inProcess --exporters briefjson --artifacts "$work/bdn" >&2)
 fi
 [ -s "$ppm" ] || { echo "no picture at $ppm (run without --skip-dotnet)" >&2; exit 1; }
 "$python" -c 'import sys; open(sys.argv[1], "wb").write(b"P6\n8 8\n255\n" + bytes(range(192)))' "$work/tiny.ppm"
@@ -59,13 +59,13 @@ time_tool() {
   local name=$1; shift
   if command -v hyperfine >/dev/null 2>&1; then
     hyperfine --shell=none --warmup 3 --runs "$runs" --style none --export-json "$work/$name.hyperfine.json" -- "$(printf '%q ' "$@")" >/dev/null
-    "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; json.dump({"mean": r["mean"], "stddev": r["stddev"]}, open(sys.argv[2], "w"))' \
+    "$python" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; json.dump({"mean": r["mean"], "stddev": r["stddev"], "min": r["min"]}, open(sys.argv[2], "w"))' \
       "$work/$name.hyperfine.json" "$work/$name.json"
   else
     local times=() start end
     for _ in 1 2 3; do "$@" >/dev/null; done
     for _ in $(seq "$runs"); do start=$(date +%s%N); "$@" >/dev/null; end=$(date +%s%N); times+=($((end - start))); done
-    "$python" -c 'import json, statistics, sys; t = [int(x) / 1e9 for x in sys.argv[2:]]; json.dump({"mean": statistics.mean(t), "stddev": statistics.stdev(t)}, open(sys.argv[1], "w"))' \
+    "$python" -c 'import json, statistics, sys; t = [int(x) / 1e9 for x in sys.argv[2:]]; json.dump({"mean": statistics.mean(t), "stddev": statistics.stdev(t), "min": min(t)}, open(sys.argv[1], "w"))' \
       "$work/$name.json" "${times[@]}"
   fi
 }
@@ -103,7 +103,7 @@ for name, options in cases.items():
         image.save(buffer, **options)
         if i >= 2:
             times.append(time.perf_counter() - start)
-    result[name] = {"mean": statistics.mean(times), "stddev": statistics.stdev(times), "bytes": buffer.tell()}
+    result[name] = {"mean": statistics.mean(times), "stddev": statistics.stdev(times), "min": min(times), "bytes": buffer.tell()}
 json.dump(result, open(sys.argv[2], "w"))
 PY
 
@@ -113,7 +113,7 @@ work = sys.argv[1]
 ours = {}
 for path in glob.glob(os.path.join(work, "bdn", "results", "*CodecBenchmarks*-report-brief.json")):
     for b in json.load(open(path))["Benchmarks"]:
-        ours[b["Method"]] = b["Statistics"]["Mean"] / 1e9
+        ours[b["Method"]] = {"mean": b["Statistics"]["Mean"] / 1e9, "min": b["Statistics"]["Min"] / 1e9}
 peers = {}
 for path in glob.glob(os.path.join(work, "*.json")):
     name = os.path.basename(path)[:-5]
@@ -122,9 +122,10 @@ for path in glob.glob(os.path.join(work, "*.json")):
         peers.update(data)
     elif not name.endswith(".hyperfine"):
         peers[name] = data
-def ms(seconds): return f"{seconds * 1e3:9.2f} ms" if seconds is not None else "        -   "
-def mean(name): return peers[name]["mean"] if name in peers else None
-startup = mean("cjpeg-startup")
+def ms(seconds): return f"{seconds * 1e3:.2f}" if seconds is not None else "-"
+def stat(table, key, which): return table[key][which] if key in table else None
+def ratio(a, b): return f"{a / b:.2f}" if a and b else "-"
+startup = stat(peers, "cjpeg-startup", "min")
 def size(path):
     p = os.path.join(work, path)
     return os.path.getsize(p) if os.path.exists(p) else None
@@ -134,18 +135,19 @@ rows = [
     ("WebP q90", "WebPEncodeQuality90", [("cwebp -q 90", "cwebp-q90", True), ("Pillow quality=90", "pillow-webp-q90", False)]),
     ("WebP lossless", "WebPEncodeLossless", [("cwebp -lossless", "cwebp-lossless", True), ("Pillow lossless", "pillow-webp-lossless", False)]),
 ]
-print(f"1024x1024 photograph-like picture; FluxServe = BenchmarkDotNet mean; tools = hyperfine mean incl. start-up ({ms(startup).strip()} for cjpeg on 8x8)")
-print(f"{'encode':14} {'FluxServe':>12}   {'peer':22} {'peer time':>12} {'FluxServe/peer':>15} {'(minus start-up)':>17}")
+print("1024x1024 photograph-like picture. Times in ms, mean and min: FluxServe = BenchmarkDotNet; tools = hyperfine,")
+print(f"including process start-up (min {ms(startup)} ms for cjpeg on an 8x8 picture); Pillow = in-process. On a busy machine,")
+print("compare the minima.")
+print(f"{'encode':14} {'FluxServe':>17}   {'peer':20} {'peer':>17} {'ratio mean':>10} {'ratio min':>9} {'min, peer start-up removed':>27}")
 for label, method, peer_list in rows:
-    own = ours.get(method)
+    own_mean, own_min = stat(ours, method, "mean"), stat(ours, method, "min")
     for peer_label, key, is_process in peer_list:
-        other = mean(key)
-        ratio = f"{own / other:15.2f}" if own and other else f"{'-':>15}"
-        adjusted = f"{own / (other - startup):17.2f}" if own and other and is_process and startup and other > startup else f"{'':>17}"
-        print(f"{label:14} {ms(own):>12}   {peer_label:22} {ms(other):>12} {ratio} {adjusted}")
+        p_mean, p_min = stat(peers, key, "mean"), stat(peers, key, "min")
+        adjusted = ratio(own_min, p_min - startup) if is_process and startup and p_min and p_min > startup else ""
+        print(f"{label:14} {ms(own_mean):>8} {ms(own_min):>8}   {peer_label:20} {ms(p_mean):>8} {ms(p_min):>8} {ratio(own_mean, p_mean):>10} {ratio(own_min, p_min):>9} {adjusted:>27}")
 for method in ("JpegDecode", "PngDecode", "WebPDecode"):
     if method in ours:
-        print(f"{method:14} {ms(ours[method]):>12}")
+        print(f"{method:14} {ms(stat(ours, method, 'mean')):>8} {ms(stat(ours, method, 'min')):>8}")
 sizes = {"FluxServe jpeg": size("photo.ppm.fluxserve-q90.jpg"), "FluxServe png": size("photo.ppm.fluxserve.png"),
          "FluxServe webp q90": size("photo.ppm.fluxserve-q90.webp"), "FluxServe webp lossless": size("photo.ppm.fluxserve-lossless.webp")}
 sizes.update({"cjpeg": size("cjpeg.jpg"), "cwebp q90": size("cwebp.webp"), "cwebp lossless": size("cwebp-lossless.webp"), "ImageMagick png": size("imagemagick.png")})
