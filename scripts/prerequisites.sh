@@ -3,7 +3,7 @@
 # a Debian machine, installing what is missing (as root, or through sudo).
 set -euo pipefail
 
-# Debian packages the project needs at run or test time. Keep in step with docs/setup.md.
+# Debian packages the project needs at run or test time (native libraries it binds, tools its tests call).
 FLUXSERVE_DEBIAN_PACKAGES=(ca-certificates libsqlite3-0 python3-requests libturbojpeg0 libwebp7 zlib1g)
 
 as_root() {
