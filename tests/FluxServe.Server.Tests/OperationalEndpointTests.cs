@@ -16,11 +16,26 @@ public sealed class OperationalEndpointTests
         string id = (await (await http.PostAsync("/v2/flux-schnell", TestServer.Json("""{"prompt":"x","width":128,"height":128,"steps":3}"""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("request_id").GetString()!;
         await TestServer.WaitFinishedAsync(http, id);
 
-        using var response = await http.GetAsync("/metrics");
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        string text = await response.Content.ReadAsStringAsync();
-        var samples = text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
-            .ToDictionary(l => l[..l.LastIndexOf(' ')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        // The worker records the job's metrics just after the store marks it COMPLETED (which the status poll sees):
+        // read /metrics until they are there.
+        string text;
+        Dictionary<string, double> samples;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var response = await http.GetAsync("/metrics");
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            samples = text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+                .ToDictionary(l => l[..l.LastIndexOf(' ')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            if (samples["fluxserve_job_duration_seconds_count"] >= 1 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
         Assert.Equal(0, samples["fluxserve_queue_depth"]);
         Assert.Equal(1, samples["fluxserve_jobs{state=\"COMPLETED\"}"]);
         Assert.Equal(1, samples["fluxserve_jobs_submitted_total"]);
