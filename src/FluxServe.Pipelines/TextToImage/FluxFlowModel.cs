@@ -56,7 +56,12 @@ public sealed class FluxFlowModel : IFlowModel, IDisposable
             ? (_tokens, _pooled, _txtIds)
             : (_negativeTokens ?? throw new InvalidOperationException("This sampler needs an unconditional pass, but no negative conditioning was prepared."), _negativePooled!, _negativeTxtIds!);
         using var scope = TensorScope.Begin();
-        var latent = Tensor.FromSpan(x, [_batch, _channels, _height, _width], DType.F32).To(_transformer.Device);
+        var latent = Tensor.FromSpan(x, [_batch, _channels, _height, _width], DType.F32);
+        if (_transformer.Device.Kind != DeviceKind.Cpu)
+        {
+            latent = latent.To(_transformer.Device);
+        }
+
         var img = LatentPacking.Pack(latent);
         float[] t = Enumerable.Repeat(timestep, _batch).ToArray();
         var pred = _transformer.Forward(img, _imgIds, tokens, txtIds, t, pooled, _transformer.Config.GuidanceEmbed ? _guidance : default);

@@ -60,8 +60,9 @@ public sealed class TextToImagePipeline(FluxModel model)
         cancellationToken.ThrowIfCancellationRequested();
 
         using var latent = Tensor.FromSpan<float>(result.Samples, shape.ToArray(), DType.F32);
-        using var onDevice = latent.To(_model.Transformer.Device);
-        using var decoded = _model.AutoEncoder.DecodeVaeSpace(onDevice);
+        var device = _model.Transformer.Device;
+        using var onDevice = device.Kind == DeviceKind.Cpu ? null : latent.To(device);
+        using var decoded = _model.AutoEncoder.DecodeVaeSpace(onDevice ?? latent);
         var images = ToImages(decoded);
         return new GeneratedImages(images, request.Seed, flow.Evaluations, clock.Elapsed);
     }
