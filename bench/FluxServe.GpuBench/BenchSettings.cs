@@ -18,6 +18,9 @@ public sealed record BenchSettings
     /// <summary>fp8 e4m3 weights for the transformer (with fp8 tensor cores).</summary>
     public bool Fp8 { get; init; }
 
+    /// <summary>Tiny models and sizes: exercises every code path of the benchmark in seconds (e.g. on the host emulation).</summary>
+    public bool Tiny { get; init; }
+
     public bool SkipFlux { get; init; }
 
     public bool SkipT5 { get; init; }

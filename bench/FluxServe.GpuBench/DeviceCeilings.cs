@@ -10,13 +10,13 @@ namespace FluxServe.GpuBench;
 public sealed class DeviceCeilings(TextWriter log)
 {
     /// <summary>Measures and reports; returns the measured bf16 GEMM rate in FLOP/s.</summary>
-    public double Run(CudaBackend backend, BenchResults results)
+    public double Run(CudaBackend backend, BenchResults results, bool tiny = false)
     {
-        double gemm = Gemm(backend, 8192, results);
-        Bandwidth(backend, results);
-        Attention(backend, 1, 24, 4608, 128, results, flash: true);
-        Attention(backend, 1, 1, 16896, 128, results, flash: true);
-        Attention(backend, 1, 24, 4608, 128, results, flash: false);
+        double gemm = Gemm(backend, tiny ? 128 : 8192, results);
+        Bandwidth(backend, results, tiny ? 1 << 20 : 1 << 31);
+        Attention(backend, 1, tiny ? 2 : 24, tiny ? 96 : 4608, 128, results, flash: true);
+        Attention(backend, 1, 1, tiny ? 130 : 16896, 128, results, flash: true);
+        Attention(backend, 1, tiny ? 2 : 24, tiny ? 96 : 4608, 128, results, flash: false);
         return gemm;
     }
 
@@ -33,13 +33,12 @@ public sealed class DeviceCeilings(TextWriter log)
         return flops;
     }
 
-    private void Bandwidth(CudaBackend backend, BenchResults results)
+    private void Bandwidth(CudaBackend backend, BenchResults results, int bytes)
     {
-        const int Bytes = 1 << 31;
-        using var source = backend.Allocate([Bytes], DType.U8, zero: true);
+        using var source = backend.Allocate([bytes], DType.U8, zero: true);
         var times = Repeat(backend, 2, 10, () => backend.Copy(source, backend.Device));
-        double bandwidth = 2.0 * Bytes / (BenchStatistics.Median(times) / 1e3);
-        log.WriteLine($"ceiling: device copy of 2 GiB: {bandwidth / 1e12:F2} TB/s counting read + write ({BenchStatistics.Describe(times)})");
+        double bandwidth = 2.0 * bytes / (BenchStatistics.Median(times) / 1e3);
+        log.WriteLine($"ceiling: device copy of {bytes >> 20} MiB: {bandwidth / 1e12:F2} TB/s counting read + write ({BenchStatistics.Describe(times)})");
         results.Add("ceiling.copy_tbps", bandwidth / 1e12);
     }
 

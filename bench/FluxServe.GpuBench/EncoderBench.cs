@@ -11,7 +11,7 @@ public sealed class EncoderBench(TextWriter log)
 {
     public void T5(CudaBackend backend, BenchSettings settings, BenchResults results)
     {
-        var config = new T5Config();
+        var config = settings.Tiny ? new T5Config { VocabSize = 100, DModel = 64, Heads = 4, DKv = 16, DFf = 128, Layers = 2 } : new T5Config();
         backend.ResetPeakMemory();
         using var model = new T5Encoder(config, RandomWeights.OnDevice(backend, T5Checkpoint.ExpectedTensors(config), "random T5-XXL", fp8Matrices: false, 2000));
         using var ids = Ids(config.VocabSize, settings.TextTokens, 11);
@@ -21,7 +21,7 @@ public sealed class EncoderBench(TextWriter log)
 
     public void Clip(CudaBackend backend, BenchSettings settings, BenchResults results)
     {
-        var config = new ClipTextConfig();
+        var config = settings.Tiny ? new ClipTextConfig { VocabSize = 100, HiddenSize = 64, Layers = 2, Heads = 4, IntermediateSize = 128, MaxPositions = 16, EosTokenId = 99 } : new ClipTextConfig();
         backend.ResetPeakMemory();
         using var model = new ClipTextEncoder(config, RandomWeights.OnDevice(backend, ClipTextCheckpoint.ExpectedTensors(config), "random CLIP-L", fp8Matrices: false, 3000));
         using var ids = Ids(config.VocabSize, config.MaxPositions, 12);
@@ -36,7 +36,7 @@ public sealed class EncoderBench(TextWriter log)
 
     public void VaeDecode(CudaBackend backend, BenchSettings settings, BenchResults results)
     {
-        var config = new AutoEncoderConfig();
+        var config = settings.Tiny ? new AutoEncoderConfig { Channels = 32, ChannelMultipliers = [1, 2], ResBlocks = 1, ZChannels = 4, Groups = 8 } : new AutoEncoderConfig();
         backend.ResetPeakMemory();
         using var model = new AutoEncoder(config, RandomWeights.OnDevice(backend, AutoEncoderCheckpoint.ExpectedTensors(config), "random FLUX autoencoder", fp8Matrices: false, 4000));
         int side = settings.ImageSize / config.SpatialFactor;

@@ -20,7 +20,9 @@ public sealed class FluxStepBench(TextWriter log)
 
     public void Run(CudaBackend backend, BenchSettings settings, BenchResults results, double peakFlops)
     {
-        var config = new FluxConfig();
+        var config = settings.Tiny
+            ? new FluxConfig { HiddenSize = 128, NumHeads = 2, MlpHiddenSize = 512, Depth = 2, DepthSingleBlocks = 2, ContextInDim = 64, VecInDim = 32, AxesDim = [8, 28, 28] }
+            : new FluxConfig();
         int side = settings.ImageSize / 16;
         int li = side * side, lt = settings.TextTokens;
         backend.ResetPeakMemory();

@@ -21,6 +21,7 @@ while (arguments.Count > 0)
         case "--size": settings = settings with { ImageSize = int.Parse(arguments.Dequeue(), CultureInfo.InvariantCulture) }; break;
         case "--text-tokens": settings = settings with { TextTokens = int.Parse(arguments.Dequeue(), CultureInfo.InvariantCulture) }; break;
         case "--fp8": settings = settings with { Fp8 = true }; break;
+        case "--tiny": settings = settings with { Tiny = true, ImageSize = 64, TextTokens = 16, Steps = 2, Warmup = 1 }; break;
         case "--skip-flux": settings = settings with { SkipFlux = true }; break;
         case "--skip-t5": settings = settings with { SkipT5 = true }; break;
         case "--skip-clip": settings = settings with { SkipClip = true }; break;
@@ -80,7 +81,7 @@ int Usage()
           networks         tiny FLUX, T5, CLIP and autoencoder on CUDA (fp32 and bf16) against the CPU
           ceilings         bf16 GEMM rate, copy bandwidth, attention rate
           bench            FLUX.1 step, T5-XXL, CLIP-L, autoencoder decode with real shapes and random weights
-                           (--steps N --warmup N --size PX --text-tokens N --fp8 --skip-flux/-t5/-clip/-vae)
+                           (--steps N --warmup N --size PX --text-tokens N --fp8 --tiny --skip-flux/-t5/-clip/-vae)
           all              probe, check-kernels, test, networks, bench
         options for every command: --json FILE (numbers as JSON)
         """);
@@ -155,7 +156,7 @@ int Ceilings()
     }
 
     backend.Register();
-    new DeviceCeilings(log).Run(backend, results);
+    new DeviceCeilings(log).Run(backend, results, settings.Tiny);
     return 0;
 }
 
@@ -170,7 +171,7 @@ int Bench()
 
     backend.Register();
     backend.CompileKernels();
-    double measured = new DeviceCeilings(log).Run(backend, results);
+    double measured = new DeviceCeilings(log).Run(backend, results, settings.Tiny);
     double datasheet = DatasheetBf16(backend.Info.Name);
     double peak = datasheet > 0 ? datasheet : measured;
     log.WriteLine($"bench: MFU is against {peak / 1e12:F0} TFLOP/s ({(datasheet > 0 ? "datasheet dense bf16" : "measured GEMM, no datasheet figure for this device")}); measured GEMM is {measured / peak:P0} of it");

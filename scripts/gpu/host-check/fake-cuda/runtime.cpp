@@ -44,9 +44,12 @@ struct Warp {
 };
 static std::unique_ptr<std::barrier<>> g_block_barrier;
 static std::vector<Warp> g_warps;
-static std::mutex g_pool_mutex;
-static std::condition_variable g_pool_wake, g_pool_done;
-static std::vector<std::thread> g_pool;
+// Never destroyed: at process exit the detached workers still wait on these, and destroying a condition variable
+// with waiters blocks (glibc), which would hang the exit.
+static std::mutex& g_pool_mutex = *new std::mutex;
+static std::condition_variable& g_pool_wake = *new std::condition_variable;
+static std::condition_variable& g_pool_done = *new std::condition_variable;
+static unsigned g_pool_size = 0;
 static unsigned long long g_generation = 0;
 static unsigned g_active = 0, g_remaining = 0;
 static const FxBound* g_task = nullptr;
@@ -72,9 +75,8 @@ static void worker(unsigned id) {
 
 static void run_block(const FxBound& task, unsigned threads) {
     std::unique_lock lock(g_pool_mutex);
-    while (g_pool.size() < threads) {
-        g_pool.emplace_back(worker, (unsigned)g_pool.size());
-        g_pool.back().detach();
+    while (g_pool_size < threads) {
+        std::thread(worker, g_pool_size++).detach();
     }
     g_task = &task;
     g_active = threads;
