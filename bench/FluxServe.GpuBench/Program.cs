@@ -49,7 +49,8 @@ try
         "networks" => new NetworkCheck(log).Run(results),
         "ceilings" => Ceilings(),
         "bench" => Bench(),
-        "all" => Probe() + CheckKernels() + Test() + new NetworkCheck(log).Run(results) + Bench(),
+        // Tests last: they turn on allocation poisoning for the device, which would slow the benchmark down.
+        "all" => Probe() + CheckKernels() + new NetworkCheck(log).Run(results) + Bench() + Test(),
         _ => Usage(),
     };
 }
@@ -82,7 +83,7 @@ int Usage()
           ceilings         bf16 GEMM rate, copy bandwidth, attention rate
           bench            FLUX.1 step, T5-XXL, CLIP-L, autoencoder decode with real shapes and random weights
                            (--steps N --warmup N --size PX --text-tokens N --fp8 --tiny --skip-flux/-t5/-clip/-vae)
-          all              probe, check-kernels, test, networks, bench
+          all              probe, check-kernels, networks, bench, test
         options for every command: --json FILE (numbers as JSON)
         """);
     return 1;

@@ -32,7 +32,8 @@ public sealed record CudaBackendOptions
 
     /// <summary>
     /// Fill every new allocation with 0xFF bytes (NaN in every float dtype) so that an element a kernel fails to write
-    /// shows up as NaN in tests. Costs one memset per allocation.
+    /// shows up as NaN in tests. Costs one memset per allocation, and stays on for the device (every backend on it)
+    /// once a backend with it has been created.
     /// </summary>
     public bool PoisonAllocations { get; init; }
 
