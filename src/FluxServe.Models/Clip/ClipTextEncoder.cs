@@ -14,7 +14,7 @@ public sealed class ClipTextEncoder : IDisposable
     private readonly WeightSet _weights;
     private readonly Tensor _tokenEmbedding;
     private readonly Tensor _positionEmbedding;
-    private readonly EncoderLayer[] _layers;
+    private readonly PreNormEncoderLayer[] _layers;
     private readonly Tensor _finalNormWeight;
     private readonly Tensor _finalNormBias;
 
@@ -27,10 +27,10 @@ public sealed class ClipTextEncoder : IDisposable
         _weights = weights;
         _tokenEmbedding = weights[Prefix + "embeddings.token_embedding.weight"];
         _positionEmbedding = weights[Prefix + "embeddings.position_embedding.weight"];
-        _layers = new EncoderLayer[config.Layers];
+        _layers = new PreNormEncoderLayer[config.Layers];
         for (int i = 0; i < config.Layers; i++)
         {
-            _layers[i] = new EncoderLayer(weights, $"{Prefix}encoder.layers.{i}.", config);
+            _layers[i] = new PreNormEncoderLayer(weights, $"{Prefix}encoder.layers.{i}.", config.Heads, config.LayerNormEps, Activation.QuickGelu, causal: true);
         }
 
         _finalNormWeight = weights[Prefix + "final_layer_norm.weight"];
@@ -101,29 +101,4 @@ public sealed class ClipTextEncoder : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _weights.Dispose();
-
-    private sealed class EncoderLayer(WeightSet weights, string prefix, ClipTextConfig config)
-    {
-        private readonly Tensor _ln1Weight = weights[prefix + "layer_norm1.weight"];
-        private readonly Tensor _ln1Bias = weights[prefix + "layer_norm1.bias"];
-        private readonly LinearLayer _q = weights.Linear(prefix + "self_attn.q_proj");
-        private readonly LinearLayer _k = weights.Linear(prefix + "self_attn.k_proj");
-        private readonly LinearLayer _v = weights.Linear(prefix + "self_attn.v_proj");
-        private readonly LinearLayer _out = weights.Linear(prefix + "self_attn.out_proj");
-        private readonly Tensor _ln2Weight = weights[prefix + "layer_norm2.weight"];
-        private readonly Tensor _ln2Bias = weights[prefix + "layer_norm2.bias"];
-        private readonly LinearLayer _fc1 = weights.Linear(prefix + "mlp.fc1");
-        private readonly LinearLayer _fc2 = weights.Linear(prefix + "mlp.fc2");
-
-        public Tensor Forward(Tensor x)
-        {
-            float scale = 1f / MathF.Sqrt(config.HiddenSize / config.Heads);
-            var h = x.LayerNorm(_ln1Weight, _ln1Bias, config.LayerNormEps);
-            var attn = MultiHeadAttention.SelfAttention(h, _q, _k, _v, _out, config.Heads, null, causal: true, scale);
-            var x1 = x + attn;
-            var h2 = x1.LayerNorm(_ln2Weight, _ln2Bias, config.LayerNormEps);
-            var mlp = _fc2.Forward(_fc1.Forward(h2, Activation.QuickGelu));
-            return x1 + mlp;
-        }
-    }
 }

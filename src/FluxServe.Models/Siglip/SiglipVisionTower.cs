@@ -16,7 +16,7 @@ public sealed class SiglipVisionTower : IDisposable
     private readonly Tensor _patchWeight;
     private readonly Tensor _patchBias;
     private readonly Tensor _positionEmbedding;
-    private readonly SiglipEncoderLayer[] _layers;
+    private readonly PreNormEncoderLayer[] _layers;
     private readonly Tensor _postNormWeight;
     private readonly Tensor _postNormBias;
 
@@ -35,10 +35,10 @@ public sealed class SiglipVisionTower : IDisposable
         _patchWeight = weights[Prefix + "embeddings.patch_embedding.weight"];
         _patchBias = weights[Prefix + "embeddings.patch_embedding.bias"];
         _positionEmbedding = weights[Prefix + "embeddings.position_embedding.weight"];
-        _layers = new SiglipEncoderLayer[config.Layers];
+        _layers = new PreNormEncoderLayer[config.Layers];
         for (int i = 0; i < config.Layers; i++)
         {
-            _layers[i] = new SiglipEncoderLayer(weights, $"{Prefix}encoder.layers.{i}.", config);
+            _layers[i] = new PreNormEncoderLayer(weights, $"{Prefix}encoder.layers.{i}.", config.Heads, config.LayerNormEps, Activation.GeluTanh, causal: false);
         }
 
         _postNormWeight = weights[Prefix + "post_layernorm.weight"];
@@ -84,28 +84,4 @@ public sealed class SiglipVisionTower : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _weights.Dispose();
-
-    /// <summary>One pre-LN encoder layer: attention and gelu_tanh MLP, each added to the residual stream.</summary>
-    private sealed class SiglipEncoderLayer(WeightSet weights, string prefix, SiglipVisionConfig config)
-    {
-        private readonly Tensor _ln1Weight = weights[prefix + "layer_norm1.weight"];
-        private readonly Tensor _ln1Bias = weights[prefix + "layer_norm1.bias"];
-        private readonly LinearLayer _q = weights.Linear(prefix + "self_attn.q_proj");
-        private readonly LinearLayer _k = weights.Linear(prefix + "self_attn.k_proj");
-        private readonly LinearLayer _v = weights.Linear(prefix + "self_attn.v_proj");
-        private readonly LinearLayer _out = weights.Linear(prefix + "self_attn.out_proj");
-        private readonly Tensor _ln2Weight = weights[prefix + "layer_norm2.weight"];
-        private readonly Tensor _ln2Bias = weights[prefix + "layer_norm2.bias"];
-        private readonly LinearLayer _fc1 = weights.Linear(prefix + "mlp.fc1");
-        private readonly LinearLayer _fc2 = weights.Linear(prefix + "mlp.fc2");
-        private readonly float _scale = 1f / MathF.Sqrt(config.HeadDim);
-
-        public Tensor Forward(Tensor x)
-        {
-            var h = x.LayerNorm(_ln1Weight, _ln1Bias, config.LayerNormEps);
-            var x1 = x + MultiHeadAttention.SelfAttention(h, _q, _k, _v, _out, config.Heads, null, causal: false, _scale);
-            var h2 = x1.LayerNorm(_ln2Weight, _ln2Bias, config.LayerNormEps);
-            return x1 + _fc2.Forward(_fc1.Forward(h2, Activation.GeluTanh));
-        }
-    }
 }
