@@ -43,6 +43,16 @@ public static class FluxCheckpoint
         return (config, CheckpointAssembler.Materialise(checkpoint, plan, expected, device), layout);
     }
 
+    /// <summary>The configuration inferred from the tensor names and shapes at <paramref name="path"/>, without reading any weight.</summary>
+    /// <exception cref="CheckpointException">The checkpoint is not a FLUX.1 transformer.</exception>
+    public static FluxConfig ReadConfig(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string resolved = Directory.Exists(Path.Combine(path, "transformer")) ? Path.Combine(path, "transformer") : path;
+        using var checkpoint = SafetensorsCheckpoint.Open(resolved);
+        return Plan(checkpoint, resolved).Item2;
+    }
+
     private static (FluxCheckpointLayout, FluxConfig, CheckpointPlan) Plan(SafetensorsCheckpoint checkpoint, string source)
     {
         var names = checkpoint.Names;
