@@ -13,13 +13,14 @@ internal static class KeyCommands
     public static int Run(string[] args, TextWriter output, TextWriter errors)
     {
         string verb = args.Length == 0 ? "" : args[0];
-        var options = CommandOptions.Parse(args.Skip(1).ToList(), new HashSet<string>(StringComparer.Ordinal) { "credits", "name", "models", "account" });
+        bool admin = args.Skip(1).Contains("--admin", StringComparer.Ordinal); // a flag without a value
+        var options = CommandOptions.Parse(args.Skip(1).Where(a => a != "--admin").ToList(), new HashSet<string>(StringComparer.Ordinal) { "credits", "name", "models", "account" });
         using var database = OpenDatabase(options);
         var accounts = new AccountStore(database, TimeProvider.System);
         switch (verb)
         {
             case "create":
-                return Create(accounts, options, output);
+                return Create(accounts, options, admin, output);
             case "list":
                 List(accounts, output);
                 return 0;
@@ -69,7 +70,7 @@ internal static class KeyCommands
         return 0;
     }
 
-    private static int Create(AccountStore accounts, CommandOptions options, TextWriter output)
+    private static int Create(AccountStore accounts, CommandOptions options, bool admin, TextWriter output)
     {
         long micro = ParseCredits(options.Get("credits"));
         string name = options.Get("name") ?? "default";
@@ -77,12 +78,13 @@ internal static class KeyCommands
         long? account = options.Get("account") is string a
             ? long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed) ? parsed : throw new CommandLineException("--account takes an account number.")
             : null;
-        var created = accounts.CreateKey(name, micro, models, account);
+        var created = accounts.CreateKey(name, micro, models, account, admin);
         output.WriteLine($"api key:        {created.Key}");
         output.WriteLine($"key id:         {created.Info.Id}");
         output.WriteLine($"account:        {created.Info.AccountId}");
         output.WriteLine($"credits:        {Credits.Format(created.Info.CreditsMicro)}");
         output.WriteLine($"models:         {(created.Info.Models is null ? "all" : string.Join(',', created.Info.Models))}");
+        output.WriteLine($"admin:          {(created.Info.IsAdmin ? "yes (may manage LoRA endpoints)" : "no")}");
         output.WriteLine($"webhook secret: {created.WebhookSecret}");
         output.WriteLine("The key is shown once; only its hash is stored.");
         return 0;
@@ -90,11 +92,11 @@ internal static class KeyCommands
 
     private static void List(AccountStore accounts, TextWriter output)
     {
-        output.WriteLine($"{"key id",-14}{"account",8}  {"credits",14}  {"created (UTC)",-20}{"state",-9}{"name",-16}models");
+        output.WriteLine($"{"key id",-14}{"account",8}  {"credits",14}  {"created (UTC)",-20}{"state",-9}{"admin",-7}{"name",-16}models");
         foreach (var key in accounts.ListKeys())
         {
             string created = DateTimeOffset.FromUnixTimeMilliseconds(key.CreatedAt).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-            output.WriteLine($"{key.Id,-14}{key.AccountId,8}  {Credits.Format(key.CreditsMicro),14}  {created,-20}{(key.RevokedAt is null ? "active" : "revoked"),-9}{key.Name,-16}{(key.Models is null ? "all" : string.Join(',', key.Models))}");
+            output.WriteLine($"{key.Id,-14}{key.AccountId,8}  {Credits.Format(key.CreditsMicro),14}  {created,-20}{(key.RevokedAt is null ? "active" : "revoked"),-9}{(key.IsAdmin ? "admin" : "-"),-7}{key.Name,-16}{(key.Models is null ? "all" : string.Join(',', key.Models))}");
         }
     }
 

@@ -12,10 +12,12 @@ internal static class Program
           serve [--urls http://127.0.0.1:8080]         start the HTTP server
         {{GenerateCommand.Usage}}
           keys create --credits N [--name NAME]        create an API key on a new account holding N credits
-                      [--models m1,m2] [--account ID]  (--models: endpoints the key may call; --account: add the key to an account)
-          keys list                                    list keys (id, account, credits, models; never the secret)
+                      [--models m1,m2] [--account ID]  (--models: endpoints the key may call; --account: add the key to an account;
+                      [--admin]                         --admin: the key may manage LoRA endpoints over /admin/loras)
+          keys list                                    list keys (id, account, credits, admin, models; never the secret)
           keys revoke KEY_ID                           revoke a key
           credits add --key KEY_ID --credits N         add N credits to the account of a key
+        {{LoraCommands.Usage}}
           help                                         show this text
 
         Every command reads the server's configuration (appsettings.json, FLUXSERVE__* variables, --Section:Key value
@@ -38,6 +40,8 @@ internal static class Program
                     return KeyCommands.Run(args[1..], Console.Out, Console.Error);
                 case "credits":
                     return KeyCommands.RunCredits(args[1..], Console.Out, Console.Error);
+                case "lora":
+                    return LoraCommands.Run(args[1..], Console.Out, Console.Error);
                 case "help" or "--help" or "-h":
                     Console.Out.WriteLine(Usage);
                     return 0;

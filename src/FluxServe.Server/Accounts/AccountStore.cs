@@ -23,7 +23,12 @@ public sealed class AccountStore
     }
 
     /// <summary>Creates a key; with no <paramref name="accountId"/>, also a new account holding <paramref name="creditsMicro"/>.</summary>
-    public CreatedApiKey CreateKey(string name, long creditsMicro, IReadOnlyList<string>? models, long? accountId = null)
+    /// <param name="name">A label for the key (and the new account).</param>
+    /// <param name="creditsMicro">Micro-credits: the new account's balance, or added to <paramref name="accountId"/>'s.</param>
+    /// <param name="models">Endpoint names the key may call; null or empty: all.</param>
+    /// <param name="accountId">An existing account to add the key to.</param>
+    /// <param name="admin">An admin key may manage LoRA endpoints (<c>/admin/loras</c>).</param>
+    public CreatedApiKey CreateKey(string name, long creditsMicro, IReadOnlyList<string>? models, long? accountId = null, bool admin = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(creditsMicro);
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -56,10 +61,10 @@ public sealed class AccountStore
                 account = c.ScalarInt64("SELECT last_insert_rowid()");
             }
 
-            c.Prepare("INSERT INTO api_keys (id, account_id, secret_hash, name, models, created_at) VALUES (@id, @account, @hash, @name, @models, @now)")
+            c.Prepare("INSERT INTO api_keys (id, account_id, secret_hash, name, models, created_at, admin) VALUES (@id, @account, @hash, @name, @models, @now, @admin)")
                 .Bind("@id", id).Bind("@account", account).Bind("@hash", hash).Bind("@name", name).Bind("@models", modelList)
-                .Bind("@now", now).Execute();
-            var info = new ApiKeyInfo(id, account, name, CreditLedger.Balance(c, account), models, now, null);
+                .Bind("@now", now).Bind("@admin", admin).Execute();
+            var info = new ApiKeyInfo(id, account, name, CreditLedger.Balance(c, account), models, now, null, admin);
             return new CreatedApiKey(key, info, secret);
         });
     }
@@ -67,7 +72,7 @@ public sealed class AccountStore
     public IReadOnlyList<ApiKeyInfo> ListKeys() => _database.Sqlite.Read(static c =>
     {
         var s = c.Prepare("""
-            SELECT k.id, k.account_id, k.name, a.credits, k.models, k.created_at, k.revoked_at
+            SELECT k.id, k.account_id, k.name, a.credits, k.models, k.created_at, k.revoked_at, k.admin
             FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.created_at, k.id
             """);
         var list = new List<ApiKeyInfo>();
@@ -77,7 +82,7 @@ public sealed class AccountStore
             {
                 string? models = s.GetText(4);
                 list.Add(new ApiKeyInfo(s.GetRequiredText(0), s.GetInt64(1), s.GetRequiredText(2), s.GetInt64(3),
-                    models?.Split(','), s.GetInt64(5), s.GetNullableInt64(6)));
+                    models?.Split(','), s.GetInt64(5), s.GetNullableInt64(6), s.GetInt64(7) != 0));
             }
         }
         finally
@@ -114,6 +119,43 @@ public sealed class AccountStore
         return done;
     }
 
+    /// <summary>Whether account <paramref name="accountId"/> exists.</summary>
+    public bool AccountExists(long accountId) => _database.Sqlite.Read(accountId, static (c, id) =>
+    {
+        var s = c.Prepare("SELECT 1 FROM accounts WHERE id = @id").Bind("@id", id);
+        try
+        {
+            return s.Step();
+        }
+        finally
+        {
+            s.Reset();
+        }
+    });
+
+    /// <summary>Every account's id, ascending.</summary>
+    public IReadOnlyList<long> ListAccountIds() => _database.Sqlite.Read(static c =>
+    {
+        var s = c.Prepare("SELECT id FROM accounts ORDER BY id");
+        var ids = new List<long>();
+        try
+        {
+            while (s.Step())
+            {
+                ids.Add(s.GetInt64(0));
+            }
+        }
+        finally
+        {
+            s.Reset();
+        }
+
+        return ids;
+    });
+
+    /// <summary>The account key <paramref name="keyId"/> belongs to (revoked or not), or null for an unknown key.</summary>
+    public long? AccountOfKey(string keyId) => _database.Sqlite.Read(keyId, static (c, id) => AccountOfKey(c, id));
+
     public long Balance(long accountId) => _database.Sqlite.Read(accountId, static (c, id) => CreditLedger.Balance(c, id));
 
     public string WebhookSecret(long accountId) => _database.Sqlite.Read(accountId, static (c, id) =>
@@ -142,7 +184,7 @@ public sealed class AccountStore
         {
             cached = _database.Sqlite.Read(id, static (c, keyId) =>
             {
-                var s = c.Prepare("SELECT secret_hash, account_id, models, revoked_at FROM api_keys WHERE id = @id").Bind("@id", keyId);
+                var s = c.Prepare("SELECT secret_hash, account_id, models, revoked_at, admin FROM api_keys WHERE id = @id").Bind("@id", keyId);
                 try
                 {
                     if (!s.Step())
@@ -151,7 +193,8 @@ public sealed class AccountStore
                     }
 
                     string? models = s.GetText(2);
-                    return new CachedKey(s.GetBlob(0) ?? [], new Caller(keyId, s.GetInt64(1), models?.Split(',')), s.IsNull(3) ? 0 : 1, 0);
+                    var caller = new Caller(keyId, s.GetInt64(1), models?.Split(',')) { IsAdmin = s.GetInt64(4) != 0 };
+                    return new CachedKey(s.GetBlob(0) ?? [], caller, s.IsNull(3) ? 0 : 1, 0);
                 }
                 finally
                 {

@@ -8,4 +8,6 @@ namespace FluxServe.Server.Accounts;
 /// <param name="Models">Endpoint names the key may call; null: all.</param>
 /// <param name="CreatedAt">Unix milliseconds.</param>
 /// <param name="RevokedAt">Unix milliseconds, when revoked.</param>
-public sealed record ApiKeyInfo(string Id, long AccountId, string Name, long CreditsMicro, IReadOnlyList<string>? Models, long CreatedAt, long? RevokedAt);
+/// <param name="IsAdmin">An admin key (may manage LoRA endpoints of any account).</param>
+public sealed record ApiKeyInfo(string Id, long AccountId, string Name, long CreditsMicro, IReadOnlyList<string>? Models, long CreatedAt, long? RevokedAt,
+    bool IsAdmin = false);

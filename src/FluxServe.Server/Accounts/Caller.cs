@@ -6,5 +6,8 @@ namespace FluxServe.Server.Accounts;
 /// <param name="Models">Endpoint names the key may call; null: all.</param>
 public sealed record Caller(string KeyId, long AccountId, IReadOnlyList<string>? Models)
 {
+    /// <summary>An admin key (<c>fluxserve keys create --admin</c>) may manage LoRA endpoints of any account.</summary>
+    public bool IsAdmin { get; init; }
+
     public bool MayUse(string endpoint) => Models is null || Models.Contains(endpoint, StringComparer.Ordinal);
 }

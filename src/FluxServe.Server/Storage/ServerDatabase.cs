@@ -64,6 +64,21 @@ public sealed class ServerDatabase : IDisposable
             file TEXT NOT NULL);
         CREATE INDEX outputs_by_job ON outputs(job_id);
         """,
+        """
+        CREATE TABLE loras (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            file TEXT NOT NULL,
+            trigger TEXT,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            summary TEXT,
+            created_at INTEGER NOT NULL,
+            removed_at INTEGER);
+        CREATE INDEX loras_by_account ON loras(account_id) WHERE removed_at IS NULL;
+        ALTER TABLE api_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     private readonly SqliteDatabase _database;
