@@ -50,6 +50,7 @@ public static class FluxServeApp
         app.MapOperationalEndpoints();
         app.MapGenerationEndpoints();
         app.MapRequestEndpoints();
+        Loras.LoraAdminEndpoints.MapLoraAdminEndpoints(app);
 
         app.Services.GetRequiredService<JobMaintenance>().Recover();
         if (app.Services.GetRequiredService<GeneratorRegistry>().Models.Count == 0)
@@ -87,6 +88,7 @@ public static class FluxServeApp
         services.AddSingleton<IDeviceMemoryProbe, ProcessMemoryProbe>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<JobMaintenance>();
+        Loras.LoraServices.AddLoraStore(services, configuration);
         services.AddSingleton<WorkerPool>();
         services.AddHostedService(provider => provider.GetRequiredService<JobMaintenance>());
         services.AddHostedService(provider => provider.GetRequiredService<WebhookDispatcher>());
