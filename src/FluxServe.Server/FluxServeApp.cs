@@ -58,6 +58,15 @@ public static class FluxServeApp
             ServerLog.NoGenerators(app.Services.GetLogger());
         }
 
+        if (app.Services.GetService<ISafetyChecker>() is { } checker)
+        {
+            ServerLog.SafetyCheckerActive(app.Services.GetLogger(), checker.Name);
+        }
+        else
+        {
+            ServerLog.NoSafetyChecker(app.Services.GetLogger());
+        }
+
         return app;
     }
 
@@ -80,6 +89,9 @@ public static class FluxServeApp
         services.AddSingleton<AccountStore>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<ResultFiles>();
+        services.AddSingleton<InputFiles>();
+        services.Configure<InputOptions>(configuration.GetSection("Inputs"));
+        services.AddSingleton<Inputs.SafeImageFetcher>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<JobBoard>();
         services.AddSingleton<GeneratorRegistry>();

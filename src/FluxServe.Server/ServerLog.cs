@@ -40,6 +40,15 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "No image generator is registered: generation requests answer 502 until the pipeline is installed")]
     public static partial void NoGenerators(ILogger logger);
 
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "An output image of job {JobId} was blocked by the safety checker {Checker}; the job failed and was refunded")]
+    public static partial void ImageBlocked(ILogger logger, string jobId, string checker);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "No safety checker is configured: generated images are returned unchecked (disable_safety_checker has no effect)")]
+    public static partial void NoSafetyChecker(ILogger logger);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Safety checker {Checker} screens every output image (unless a request sets disable_safety_checker)")]
+    public static partial void SafetyCheckerActive(ILogger logger, string checker);
+
     public static ILogger GetLogger(this IServiceProvider services) =>
         services.GetRequiredService<ILoggerFactory>().CreateLogger("FluxServe.Server");
 }

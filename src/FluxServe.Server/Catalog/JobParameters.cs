@@ -48,10 +48,30 @@ public sealed record JobParameters
     [JsonPropertyName("base64")]
     public required bool Base64 { get; init; }
 
+    /// <summary>The stored input image (<c>{data}/inputs/{name}</c>) of an image endpoint, else null.</summary>
+    [JsonPropertyName("input_image")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? InputImage { get; init; }
+
+    /// <summary>The registered LoRA of a LoRA endpoint, else null.</summary>
+    [JsonPropertyName("lora_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LoraId { get; init; }
+
+    /// <summary>The LoRA's strength (-10..10) when <see cref="LoraId"/> is set.</summary>
+    [JsonPropertyName("lora_strength")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double LoraStrength { get; init; }
+
+    /// <summary>The client asked for the images without the safety checker.</summary>
+    [JsonPropertyName("disable_safety_checker")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DisableSafetyChecker { get; init; }
+
     /// <summary>Jobs with equal batch keys may share one forward pass (DESIGN.md "Serving").</summary>
     [JsonIgnore]
     public string BatchKey => string.Create(CultureInfo.InvariantCulture,
-        $"{Width}x{Height}|{Steps}|{Sampler}|{Scheduler}|{Denoise:R}|{Guidance:R}|{OutputFormat}|{OutputQuality}");
+        $"{Width}x{Height}|{Steps}|{Sampler}|{Scheduler}|{Denoise:R}|{Guidance:R}|{OutputFormat}|{OutputQuality}|{LoraId}|{LoraStrength:R}|{InputImage is null}");
 
     /// <summary>Megapixels of one image (width × height / 10^6), the unit of the per-megapixel-step price.</summary>
     [JsonIgnore]

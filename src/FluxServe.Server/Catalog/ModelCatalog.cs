@@ -64,10 +64,76 @@ public static partial class ModelCatalog
         DefaultAspectRatio = "1:1",
     };
 
-    /// <summary>The endpoints this build serves, by name.</summary>
-    public static readonly FrozenDictionary<string, ModelEndpoint> Endpoints =
-        new[] { FluxSchnell, FastFluxSchnell, FluxDev }.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+    public static readonly ModelEndpoint FluxReduxSchnell = new("flux-redux-schnell", "flux-redux-schnell",
+        "FLUX.1 Redux on FLUX.1 [schnell]: variations of an input image (the image replaces the prompt).",
+        [
+            new ParameterSpec("redux_image", ParameterKind.String,
+                "Input image to condition the output on: an http(s) URL, a data URI or base64 of a JPEG, PNG or WebP.") { Required = true },
+            Ratio(["1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"], "1:1"),
+            new ParameterSpec("megapixels", ParameterKind.Enum,
+                "Approximate size of the output: 1 or 0.25 megapixels at aspect_ratio, or match_input (the input's size, at most 1440x1440; aspect_ratio is then ignored).")
+            { Default = "1", Values = ["1", "0.25", "match_input"] },
+            Int("num_outputs", 1, 1, 4, "Images to generate from the seed; every one is returned."),
+            new ParameterSpec("output_format", ParameterKind.Enum, "Encoding of the output images.") { Default = "jpg", Values = ["jpg", "png", "webp"] },
+            Int("output_quality", 80, 0, 100, "Quality 0..100 of jpg and webp outputs (ignored for png)."),
+            Int("num_inference_steps", 4, 1, 4, "Denoising steps; 4 is recommended."),
+            Seed(null),
+            new ParameterSpec("disable_safety_checker", ParameterKind.Boolean, "Return the images without running the safety checker.") { Default = false },
+            Base64(),
+            Webhook(),
+        ])
+    {
+        DefaultScheduler = "simple",
+        DefaultAspectRatio = "1:1",
+        StepsParameter = "num_inference_steps",
+        SamplesParameter = "num_outputs",
+        ImageParameter = "redux_image",
+    };
 
+    /// <summary>The aspect ratios of the LoRA endpoints (their page's 13).</summary>
+    public static readonly IReadOnlyList<string> LoraAspectRatios =
+        ["1:1", "2:3", "3:4", "5:8", "9:16", "9:19", "9:21", "3:2", "4:3", "8:5", "16:9", "19:9", "21:9"];
+
+    /// <summary>The parameters every LoRA endpoint takes (the page marks each required but gives defaults: they apply).</summary>
+    public static readonly IReadOnlyList<ParameterSpec> LoraParameters =
+    [
+        Prompt(),
+        Int("steps", 20, 1, 100, "Denoising steps."),
+        Seed(6652105UL),
+        Scheduler("simple"),
+        Sampler(),
+        Ratio(LoraAspectRatios, "2:3"),
+        Num("lora_strength", 1.2, -10, 10, "Strength of the LoRA; negative values subtract it, 0 is the base model."),
+        Num("guidance", 3.5, 0, 100, "Distilled guidance strength."),
+        Base64(),
+        Webhook(),
+    ];
+
+    /// <summary>The endpoints this build serves, by name (LoRA endpoints are registered at run time: <see cref="ForLora"/>).</summary>
+    public static readonly FrozenDictionary<string, ModelEndpoint> Endpoints =
+        new[] { FluxSchnell, FastFluxSchnell, FluxReduxSchnell, FluxDev }.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+
+    /// <summary>The endpoint of a registered LoRA: <paramref name="endpointName"/> is <c>{uuid}-{name}</c>, run on FLUX.1 [dev].</summary>
+    public static ModelEndpoint ForLora(string endpointName, string loraId, string? trigger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(endpointName);
+        ArgumentException.ThrowIfNullOrEmpty(loraId);
+        string summary = "FLUX.1 [dev] with the LoRA " + endpointName
+            + (string.IsNullOrEmpty(trigger) ? "." : $"; its trigger word is '{trigger}' (put it in the prompt).");
+        return new ModelEndpoint(endpointName, "flux-dev", summary, LoraParameters)
+        {
+            AnswersJson = true,
+            DefaultScheduler = "simple",
+            DefaultAspectRatio = "2:3",
+            LoraId = loraId,
+            PriceKey = LoraPriceKey,
+        };
+    }
+
+    /// <summary>The <c>Prices</c> entry every LoRA endpoint is charged by.</summary>
+    public const string LoraPriceKey = "flux-dev-lora";
+
+    /// <summary>The static endpoint called <paramref name="name"/>, or a 404 message; LoRA names are looked up by the caller.</summary>
     public static ModelLookup Find(string name)
     {
         if (Endpoints.TryGetValue(name, out var endpoint))
@@ -75,18 +141,16 @@ public static partial class ModelCatalog
             return new ModelLookup(endpoint, null);
         }
 
-        if (name == "flux-redux-schnell")
-        {
-            return new ModelLookup(null, "The model flux-redux-schnell is not installed on this server.");
-        }
-
         if (LoraEndpointName().IsMatch(name))
         {
-            return new ModelLookup(null, $"The LoRA endpoint {name} is not installed on this server.");
+            return new ModelLookup(null, $"No LoRA endpoint {name} is registered on this server.");
         }
 
-        return new ModelLookup(null, $"Unknown model {name}; this server has {string.Join(", ", Endpoints.Keys)}.");
+        return new ModelLookup(null, $"Unknown model {name}; this server has {string.Join(", ", Endpoints.Keys)} and the registered LoRA endpoints.");
     }
+
+    /// <summary>Whether <paramref name="name"/> has the shape of a LoRA endpoint, <c>{uuid}-{name}</c>.</summary>
+    public static bool IsLoraEndpointName(string name) => LoraEndpointName().IsMatch(name);
 
     [GeneratedRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-.+$", RegexOptions.CultureInvariant)]
     private static partial Regex LoraEndpointName();

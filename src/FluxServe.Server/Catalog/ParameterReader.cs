@@ -174,9 +174,15 @@ public static class ParameterReader
 
     private static string? ReadEnum(ParameterSpec spec, JsonElement element, List<FieldError> errors)
     {
-        if (element.ValueKind == JsonValueKind.String)
+        // A number matches a numeric value ("megapixels": 1 or 0.25, as the page's "number" type suggests).
+        string? given = element.ValueKind switch
         {
-            string given = element.GetString()!;
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number when element.TryGetDouble(out double number) => number.ToString(CultureInfo.InvariantCulture),
+            _ => null,
+        };
+        if (given is not null)
+        {
             foreach (string allowed in spec.Values ?? [])
             {
                 if (string.Equals(allowed, given, StringComparison.OrdinalIgnoreCase))

@@ -5,14 +5,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FluxServe.Server.Generation;
 
 /// <summary>
-/// Installs a <see cref="FluxTextToImageGenerator"/> for each base model whose folder exists: <c>{folder}/flux-schnell</c>
-/// and <c>{folder}/flux-dev</c> for each of <c>Models:Folders</c> (first match wins). A model folder is anything
-/// <c>FluxModelDiscovery</c> reads: a diffusers folder or a folder of ComfyUI-style single files.
+/// Installs a generator for each base model whose folder exists under one of <c>Models:Folders</c> (first match wins):
+/// <c>flux-schnell</c> and <c>flux-dev</c> (any layout <c>FluxModelDiscovery</c> reads: a diffusers folder or a folder
+/// of ComfyUI-style single files), and <c>flux-redux-schnell</c> when a <c>flux-redux</c> folder (SigLIP tower and
+/// Redux embedder) exists beside an installed <c>flux-schnell</c>. LoRA endpoints run on the <c>flux-dev</c> generator.
 /// </summary>
 public static class FluxModelInstallation
 {
     /// <summary>The base models the server can install.</summary>
-    public static IReadOnlyList<string> BaseModels { get; } = ["flux-schnell", "flux-dev"];
+    public static IReadOnlyList<string> BaseModels { get; } = ["flux-schnell", "flux-dev", "flux-redux-schnell"];
+
+    /// <summary>The folder name of the Redux components under a models folder.</summary>
+    public const string ReduxFolder = "flux-redux";
 
     /// <summary>Registers one generator per installed base model; returns the (model, path) pairs found.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> AddFluxGenerators(this IServiceCollection services, IConfiguration configuration)
@@ -20,17 +24,31 @@ public static class FluxModelInstallation
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new ModelsOptions();
         configuration.GetSection("Models").Bind(options);
+        var loaded = new LoadedModels();
+        services.AddSingleton(loaded);
         var installed = new List<KeyValuePair<string, string>>();
-        foreach (string model in BaseModels)
+        string? schnell = Find(options, "flux-schnell", folderOnly: false);
+        if (schnell is not null)
         {
-            string? path = options.Folders.Select(f => Path.GetFullPath(Path.Combine(f, model))).FirstOrDefault(p => Directory.Exists(p) || File.Exists(p));
-            if (path is not null)
-            {
-                services.AddSingleton<IImageGenerator>(new FluxTextToImageGenerator(model, path));
-                installed.Add(new(model, path));
-            }
+            services.AddSingleton<IImageGenerator>(new FluxTextToImageGenerator("flux-schnell", schnell, loaded));
+            installed.Add(new("flux-schnell", schnell));
+        }
+
+        if (Find(options, "flux-dev", folderOnly: false) is { } dev)
+        {
+            services.AddSingleton<IImageGenerator>(new FluxTextToImageGenerator("flux-dev", dev, loaded, options.CachedLoras));
+            installed.Add(new("flux-dev", dev));
+        }
+
+        if (schnell is not null && Find(options, ReduxFolder, folderOnly: true) is { } redux)
+        {
+            services.AddSingleton<IImageGenerator>(new FluxReduxGenerator(schnell, redux, loaded));
+            installed.Add(new("flux-redux-schnell", redux));
         }
 
         return installed;
     }
+
+    private static string? Find(ModelsOptions options, string name, bool folderOnly) =>
+        options.Folders.Select(f => Path.GetFullPath(Path.Combine(f, name))).FirstOrDefault(p => Directory.Exists(p) || (!folderOnly && File.Exists(p)));
 }

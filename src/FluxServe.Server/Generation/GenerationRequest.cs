@@ -12,6 +12,7 @@ namespace FluxServe.Server.Generation;
 /// <param name="OutputFormat">The encoding the client asked for.</param>
 /// <param name="OutputQuality">Quality 0..100 for lossy formats.</param>
 /// <param name="Items">The jobs of the batch.</param>
+/// <param name="Lora">The LoRA of a LoRA endpoint's batch (shared by its jobs: the batch key holds it), else null.</param>
 public sealed record GenerationRequest(
     string Model,
     int Width,
@@ -23,4 +24,5 @@ public sealed record GenerationRequest(
     double Guidance,
     ImageFormat OutputFormat,
     int OutputQuality,
-    IReadOnlyList<GenerationItem> Items);
+    IReadOnlyList<GenerationItem> Items,
+    LoraSelection? Lora = null);

@@ -5,7 +5,9 @@ using System.Text.Json;
 using FluxServe.Server.Accounts;
 using FluxServe.Server.Catalog;
 using FluxServe.Server.Configuration;
+using FluxServe.Server.Inputs;
 using FluxServe.Server.Jobs;
+using FluxServe.Server.Loras;
 using FluxServe.Server.Metrics;
 using FluxServe.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -44,15 +46,39 @@ public static class GenerationEndpoints
     private static async Task<IResult> SubmitAsync(HttpContext context, string model, bool sync)
     {
         var caller = CallerAuthentication.GetCaller(context);
-        var lookup = ModelCatalog.Find(model);
-        if (lookup.Endpoint is not { } endpoint)
+        ModelEndpoint endpoint;
+        if (ModelCatalog.IsLoraEndpointName(model))
         {
-            return ApiErrors.NotFound(lookup.NotFoundMessage!);
-        }
+            var lora = context.RequestServices.GetRequiredService<LoraStore>().Find(model);
+            if (lora is null)
+            {
+                return ApiErrors.NotFound($"No LoRA endpoint {model} is registered on this server.");
+            }
 
-        if (!caller.MayUse(endpoint.Name))
+            if (lora.AccountId != caller.AccountId && !caller.IsAdmin)
+            {
+                return ApiErrors.Error(StatusCodes.Status403Forbidden, $"The LoRA endpoint {model} belongs to another account.");
+            }
+
+            endpoint = ModelCatalog.ForLora(lora.EndpointName, lora.Id, lora.Trigger);
+            if (!caller.MayUse(endpoint.Name) && !caller.MayUse(ModelCatalog.LoraPriceKey))
+            {
+                return ApiErrors.Error(StatusCodes.Status403Forbidden, $"This API key may not use {endpoint.Name}.");
+            }
+        }
+        else
         {
-            return ApiErrors.Error(StatusCodes.Status403Forbidden, $"This API key may not use {endpoint.Name}.");
+            var lookup = ModelCatalog.Find(model);
+            if (lookup.Endpoint is null)
+            {
+                return ApiErrors.NotFound(lookup.NotFoundMessage!);
+            }
+
+            endpoint = lookup.Endpoint;
+            if (!caller.MayUse(endpoint.Name))
+            {
+                return ApiErrors.Error(StatusCodes.Status403Forbidden, $"This API key may not use {endpoint.Name}.");
+            }
         }
 
         byte[] body;
@@ -109,12 +135,29 @@ public static class GenerationEndpoints
                     "at most 255 characters", []), ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest);
             }
 
-            var parameters = endpoint.ToJob(values, RandomSeed);
+            InputImage? input = null;
+            if (endpoint.ImageParameter is string field)
+            {
+                var (stored, refusal) = await StoreInputAsync(context, field, values.String(field)!).ConfigureAwait(false);
+                if (refusal is not null)
+                {
+                    return refusal;
+                }
+
+                input = stored;
+            }
+
+            var parameters = endpoint.ToJob(values, RandomSeed, input);
             string baseUrl = BaseUrl(context);
             var request = new SubmitRequest(caller, endpoint, parameters, sync, baseUrl, values.String("webhook_url"),
                 string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
                 SHA256.HashData([.. Encoding.UTF8.GetBytes(endpoint.Name + (sync ? "\n1\n" : "\n2\n")), .. body]));
             var outcome = jobs.Submit(request);
+            if (outcome.Status != SubmitStatus.Accepted && input is not null)
+            {
+                context.RequestServices.GetRequiredService<InputFiles>().Delete(input.FileName);
+            }
+
             switch (outcome.Status)
             {
                 case SubmitStatus.InsufficientCredits:
@@ -163,8 +206,12 @@ public static class GenerationEndpoints
         var done = jobs.Get(job.Id);
         if (done is null || done.State != JobState.Completed || done.Result is null)
         {
+            // A job refused for a reason of the request (a content block, an unusable input) is the v2 result's 422;
+            // only a failure inside the server is a 500.
+            bool internalFailure = done?.Error is null || done.Error.StartsWith(WorkerPool.InternalFailurePrefix, StringComparison.Ordinal);
             return Results.Json(new RequestErrorResponse(done?.Error ?? "The request failed.", job.Id, "FAILED"),
-                ServerJsonContext.Default.RequestErrorResponse, statusCode: StatusCodes.Status500InternalServerError);
+                ServerJsonContext.Default.RequestErrorResponse,
+                statusCode: internalFailure ? StatusCodes.Status500InternalServerError : StatusCodes.Status422UnprocessableEntity);
         }
 
         context.Response.Headers["x-generation-time"] = done.Result.InferenceSeconds.ToString("0.###", CultureInfo.InvariantCulture);
@@ -190,6 +237,45 @@ public static class GenerationEndpoints
 
         var first = done.Result.Outputs[0];
         return Results.File(files.PathOf(first.FileName), Generation.ImageFormats.MediaType(first.Format));
+    }
+
+    /// <summary>
+    /// Fetches (SSRF-safe) and decodes an input image, and stores it for the job; a 400 naming the field when it is
+    /// refused, unreadable or too large.
+    /// </summary>
+    private static async Task<(InputImage? Input, IResult? Refusal)> StoreInputAsync(HttpContext context, string field, string value)
+    {
+        var services = context.RequestServices;
+        byte[] bytes;
+        try
+        {
+            bytes = await services.GetRequiredService<SafeImageFetcher>().FetchAsync(value, field, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (InputImageException refused)
+        {
+            var error = refused.ToFieldError();
+            return (null, Results.Json(new ValidationErrorResponse(error.Message, error.Field, error.Rule, [error]),
+                ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest));
+        }
+
+        int width, height;
+        try
+        {
+            using var image = Pipelines.Imaging.ImageDecoder.Decode(bytes);
+            (width, height) = (image.Width, image.Height);
+        }
+        catch (Pipelines.Imaging.ImageFormatException unreadable)
+        {
+            string message = unreadable is Pipelines.Imaging.ImageTooLargeException
+                ? $"{field} is too large to use: {unreadable.Message}"
+                : $"{field} is not a readable JPEG, PNG or WebP image: {unreadable.Message}";
+            var error = new FieldError(field, "JPEG, PNG or WebP image", message);
+            return (null, Results.Json(new ValidationErrorResponse(message, field, error.Rule, [error]),
+                ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest));
+        }
+
+        string name = await services.GetRequiredService<InputFiles>().WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+        return (new InputImage(name, width, height), null);
     }
 
     private static void SetJobHeaders(HttpResponse response, JobRecord job)

@@ -20,7 +20,8 @@ public static class OpenApiDocument
         (502, "No worker can take the job (model not installed, worker down)."),
     ];
 
-    public static string Json(string serverUrl)
+    /// <summary>The document for <paramref name="serverUrl"/>, with the registered LoRA endpoints among the paths.</summary>
+    public static string Json(string serverUrl, IEnumerable<ModelEndpoint>? loraEndpoints = null)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -45,7 +46,7 @@ public static class OpenApiDocument
             w.WriteEndArray();
 
             w.WriteStartObject("paths");
-            foreach (var endpoint in ModelCatalog.Endpoints.Values)
+            foreach (var endpoint in ModelCatalog.Endpoints.Values.Concat(loraEndpoints ?? []))
             {
                 WriteGeneration(w, endpoint, sync: true);
                 WriteGeneration(w, endpoint, sync: false);
@@ -140,16 +141,20 @@ public static class OpenApiDocument
         {
             w.WriteString("description", endpoint.AnswersJson
                 ? "Done: JSON with output links (and base64 images when base64 is true)."
-                : "Done: the image (image/jpeg), or JSON with base64 images for base64: true, samples > 1 or Accept: application/json.");
+                : $"Done: the image, or JSON with base64 images for base64: true, {endpoint.SamplesParameter} > 1 or Accept: application/json.");
             w.WriteStartObject("content");
             if (!endpoint.AnswersJson)
             {
-                w.WriteStartObject("image/jpeg");
-                w.WriteStartObject("schema");
-                w.WriteString("type", "string");
-                w.WriteString("format", "binary");
-                w.WriteEndObject();
-                w.WriteEndObject();
+                bool chosenFormat = endpoint.Parameters.Any(p => p.Name == "output_format");
+                foreach (string mediaType in chosenFormat ? ["image/jpeg", "image/png", "image/webp"] : (string[])["image/jpeg"])
+                {
+                    w.WriteStartObject(mediaType);
+                    w.WriteStartObject("schema");
+                    w.WriteString("type", "string");
+                    w.WriteString("format", "binary");
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
             }
 
             WriteJsonContent(w, "#/components/schemas/SyncResult");

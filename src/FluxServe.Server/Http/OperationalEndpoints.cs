@@ -1,3 +1,5 @@
+using FluxServe.Server.Catalog;
+using FluxServe.Server.Loras;
 using FluxServe.Server.Generation;
 using FluxServe.Server.Jobs;
 using FluxServe.Server.Metrics;
@@ -18,7 +20,7 @@ public static class OperationalEndpoints
         routes.MapGet("/readyz", Readiness);
         routes.MapGet("/metrics", PrometheusMetrics);
         routes.MapGet("/openapi.json", (HttpContext context) =>
-            Results.Text(OpenApiDocument.Json(GenerationEndpoints.BaseUrl(context)), "application/json"));
+            Results.Text(OpenApiDocument.Json(GenerationEndpoints.BaseUrl(context), LoraEndpoints(context.RequestServices)), "application/json"));
         return routes;
     }
 
@@ -32,8 +34,16 @@ public static class OperationalEndpoints
         _ = store.CountByState();
         var models = generators.Models.Order(StringComparer.Ordinal).ToList();
         return Results.Json(new ReadinessResponse(models.Count > 0 ? "ready" : "ready (no model installed)", ServerDatabase.SchemaVersion, models,
-            generators.Devices.Count, queue.Count), ServerJsonContext.Default.ReadinessResponse);
+            generators.Devices.Count, queue.Count, SafetyCheckerState(services)), ServerJsonContext.Default.ReadinessResponse);
     }
+
+    // Every registered LoRA endpoint is listed: its name holds a random uuid, and using it needs a key of its account.
+    private static IEnumerable<ModelEndpoint> LoraEndpoints(IServiceProvider services) =>
+        services.GetRequiredService<LoraStore>().List().Select(l => ModelCatalog.ForLora(l.EndpointName, l.Id, l.Trigger));
+
+    /// <summary>The safety checker's name, or a sentence saying that none is configured.</summary>
+    public static string SafetyCheckerState(IServiceProvider services) =>
+        services.GetService<ISafetyChecker>()?.Name ?? "none configured: generated images are returned unchecked";
 
     private static IResult PrometheusMetrics(HttpContext context)
     {

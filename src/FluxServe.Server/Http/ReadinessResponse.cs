@@ -8,4 +8,5 @@ public sealed record ReadinessResponse(
     [property: JsonPropertyName("schema_version")] int SchemaVersion,
     [property: JsonPropertyName("installed_models")] IReadOnlyList<string> InstalledModels,
     [property: JsonPropertyName("workers")] int Workers,
-    [property: JsonPropertyName("queue_depth")] int QueueDepth);
+    [property: JsonPropertyName("queue_depth")] int QueueDepth,
+    [property: JsonPropertyName("safety_checker")] string SafetyChecker);

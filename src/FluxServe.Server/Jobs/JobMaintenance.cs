@@ -15,13 +15,15 @@ public sealed class JobMaintenance : BackgroundService
     private readonly JobBoard _board;
     private readonly GeneratorRegistry _generators;
     private readonly ResultFiles _files;
+    private readonly InputFiles _inputs;
     private readonly JobOptions _options;
     private readonly ILogger<JobMaintenance> _logger;
 
     public JobMaintenance(JobStore store, JobQueue queue, JobBoard board, GeneratorRegistry generators, ResultFiles files,
-        IOptions<JobOptions> options, ILogger<JobMaintenance> logger)
+        InputFiles inputs, IOptions<JobOptions> options, ILogger<JobMaintenance> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _inputs = inputs;
         _store = store;
         _queue = queue;
         _board = board;
@@ -41,6 +43,7 @@ public sealed class JobMaintenance : BackgroundService
         }
 
         int requeued = 0;
+        var inputs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var job in _store.ListQueued())
         {
             if (_generators.Find(job.Model) is null)
@@ -53,9 +56,13 @@ public sealed class JobMaintenance : BackgroundService
             _board.Track(job.Id);
             _queue.Enqueue(new QueuedJob(job.Id, job.Sequence, job.Model, job.Parameters));
             requeued++;
+            if (job.Parameters.InputImage is string input)
+            {
+                inputs.Add(input);
+            }
         }
 
-        int orphans = _files.DeleteOrphans(_store.ListOutputFiles());
+        int orphans = _files.DeleteOrphans(_store.ListOutputFiles()) + _inputs.DeleteOrphans(inputs);
         ServerLog.Recovered(_logger, requeued, failed.Count, orphans);
     }
 

@@ -3,6 +3,7 @@ using FluxServe.Server.Accounts;
 using FluxServe.Server.Catalog;
 using FluxServe.Server.Configuration;
 using FluxServe.Server.Generation;
+using FluxServe.Server.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FluxServe.Server.Jobs;
@@ -14,11 +15,14 @@ public sealed class JobService
     private readonly JobQueue _queue;
     private readonly JobBoard _board;
     private readonly GeneratorRegistry _generators;
+    private readonly InputFiles _inputs;
     private readonly JobOptions _options;
     private readonly PricingOptions _prices;
 
-    public JobService(JobStore store, JobQueue queue, JobBoard board, GeneratorRegistry generators, IOptions<JobOptions> options, IOptions<PricingOptions> prices)
+    public JobService(JobStore store, JobQueue queue, JobBoard board, GeneratorRegistry generators, InputFiles inputs, IOptions<JobOptions> options,
+        IOptions<PricingOptions> prices)
     {
+        _inputs = inputs;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(prices);
         _store = store;
@@ -39,7 +43,7 @@ public sealed class JobService
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!_prices.Models.TryGetValue(endpoint.Name, out var price))
+        if (!_prices.Models.TryGetValue(endpoint.PriceKey ?? endpoint.Name, out var price))
         {
             return 0;
         }
@@ -79,9 +83,15 @@ public sealed class JobService
             return false;
         }
 
-        _queue.Remove(id);
+        bool wasQueued = _queue.Remove(id);
         _board.Cancel(id);
         _board.Finish(id);
+        if (wasQueued && _store.Get(id)?.Parameters.InputImage is string input)
+        {
+            // A running job's worker deletes its input when the generation returns.
+            _inputs.Delete(input);
+        }
+
         return true;
     }
 

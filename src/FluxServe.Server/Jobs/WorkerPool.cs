@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using FluxServe.Pipelines.Imaging;
 using FluxServe.Server.Configuration;
 using FluxServe.Server.Generation;
+using FluxServe.Server.Loras;
 using FluxServe.Server.Metrics;
 using FluxServe.Server.Storage;
 using FluxServe.Server.Webhooks;
@@ -19,15 +21,23 @@ public sealed class WorkerPool : BackgroundService
     private readonly JobBoard _board;
     private readonly GeneratorRegistry _generators;
     private readonly ResultFiles _files;
+    private readonly InputFiles _inputs;
+    private readonly LoraStore _loras;
+    private readonly ISafetyChecker? _safety;
     private readonly ServerMetrics _metrics;
     private readonly WebhookDispatcher _webhooks;
     private readonly JobOptions _options;
     private readonly ILogger<WorkerPool> _logger;
 
-    public WorkerPool(JobQueue queue, JobStore store, JobBoard board, GeneratorRegistry generators, ResultFiles files, ServerMetrics metrics,
-        WebhookDispatcher webhooks, IOptions<JobOptions> options, ILogger<WorkerPool> logger)
+    public WorkerPool(JobQueue queue, JobStore store, JobBoard board, GeneratorRegistry generators, ResultFiles files, InputFiles inputs,
+        LoraStore loras, IEnumerable<ISafetyChecker> safety, ServerMetrics metrics, WebhookDispatcher webhooks, IOptions<JobOptions> options,
+        ILogger<WorkerPool> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(safety);
+        _inputs = inputs;
+        _loras = loras;
+        _safety = safety.FirstOrDefault();
         _queue = queue;
         _store = store;
         _board = board;
@@ -38,6 +48,9 @@ public sealed class WorkerPool : BackgroundService
         _options = options.Value;
         _logger = logger;
     }
+
+    /// <summary>How the error of a job that failed inside the server (not for a reason of the request) begins.</summary>
+    public const string InternalFailurePrefix = "The generation failed on the server";
 
     /// <summary>Workers running now (for /readyz).</summary>
     public int RunningWorkers { get; private set; }
@@ -124,9 +137,27 @@ public sealed class WorkerPool : BackgroundService
         })).ToList();
 
         var first = jobs[0].Parameters;
+        LoraSelection? lora = null;
+        if (first.LoraId is string loraId)
+        {
+            if (_loras.Get(loraId) is not { RemovedAt: null } record)
+            {
+                foreach (var registration in registrations)
+                {
+                    registration.Dispose();
+                }
+
+                FailAll(jobs, $"The LoRA endpoint of this request was removed from the server before the job ran. The request was refunded.");
+                return;
+            }
+
+            lora = new LoraSelection(record.Id, record.FilePath, first.LoraStrength);
+        }
+
         var request = new GenerationRequest(generator.Model, first.Width, first.Height, first.Steps, SamplerNameForGenerator(first.Sampler),
             first.Scheduler, first.Denoise, first.Guidance, first.OutputFormat, first.OutputQuality,
-            jobs.Select(j => new GenerationItem(j.Parameters.Prompt, j.Parameters.Seed, j.Parameters.Samples)).ToList());
+            jobs.Select(j => new GenerationItem(j.Parameters.Prompt, j.Parameters.Seed, j.Parameters.Samples,
+                j.Parameters.InputImage is string input ? _inputs.PathOf(input) : null)).ToList(), lora);
         var progress = new BatchProgress(_board, _metrics, jobs);
         var clock = Stopwatch.StartNew();
         GeneratedImages images;
@@ -152,6 +183,7 @@ public sealed class WorkerPool : BackgroundService
         }
         catch (OperationCanceledException) when (Volatile.Read(ref uncancelled) <= 0)
         {
+            DeleteInputs(jobs);
             return; // every job was cancelled (failed and refunded by the cancel itself)
         }
         catch (GenerationRejectedException rejected)
@@ -182,7 +214,49 @@ public sealed class WorkerPool : BackgroundService
         double seconds = clock.Elapsed.TotalSeconds;
         for (int i = 0; i < jobs.Count; i++)
         {
+            if (Screen(jobs[i], images.Items[i], batchCancellation.Token) is string blocked)
+            {
+                FailAll([jobs[i]], blocked);
+                continue;
+            }
+
             await StoreResultAsync(jobs[i], images.Items[i], seconds).ConfigureAwait(false);
+        }
+
+        DeleteInputs(jobs);
+    }
+
+    /// <summary>Runs the safety checker over a job's images unless it is absent or the client disabled it; the failure
+    /// message when one is blocked, else null.</summary>
+    private string? Screen(JobRecord job, IReadOnlyList<GeneratedImage> images, CancellationToken cancellationToken)
+    {
+        if (_safety is null || job.Parameters.DisableSafetyChecker)
+        {
+            return null;
+        }
+
+        foreach (var image in images)
+        {
+            using var pixels = ImageDecoder.Decode(image.Bytes.Span);
+            var verdict = _safety.Check(pixels, cancellationToken);
+            if (verdict.Blocked)
+            {
+                ServerLog.ImageBlocked(_logger, job.Id, _safety.Name);
+                return $"The generated image was blocked by the safety checker ({verdict.Reason ?? "content policy"}). The request was refunded.";
+            }
+        }
+
+        return null;
+    }
+
+    private void DeleteInputs(IReadOnlyList<JobRecord> jobs)
+    {
+        foreach (var job in jobs)
+        {
+            if (job.Parameters.InputImage is string input)
+            {
+                _inputs.Delete(input);
+            }
         }
     }
 
@@ -234,9 +308,10 @@ public sealed class WorkerPool : BackgroundService
 
     private void FailAll(IReadOnlyList<JobRecord> jobs, string? reason)
     {
+        DeleteInputs(jobs);
         foreach (var job in jobs)
         {
-            string message = reason ?? $"The generation failed on the server; reference {job.Id}. The request was refunded.";
+            string message = reason ?? $"{InternalFailurePrefix}; reference {job.Id}. The request was refunded.";
             if (_store.Fail(job.Id, message, _options.Retention))
             {
                 _metrics.JobFailed();
