@@ -74,7 +74,8 @@ public static class LoraAdminEndpoints
             MultipartSection? section;
             while ((section = await reader.ReadNextSectionAsync(cancellation).ConfigureAwait(false)) is not null)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
