@@ -25,21 +25,6 @@ public sealed class SeedExampleClientTests
         Assert.Equal(1, printed.RootElement.GetProperty("output").GetArrayLength());
     }
 
-    [PythonRequestsFact]
-    public async Task Redux_and_lora_python_examples_get_a_clear_404_until_those_models_are_installed()
-    {
-        await using var server = await TestServer.StartAsync();
-        string key = server.CreateKey(1);
-        foreach (string page in (string[])["flux-redux-schnell.txt", "flux-dev-lora-endpoint.txt"])
-        {
-            // The redux listing has the same "false" bug as fast-flux-schnell's.
-            var (exit, output, error) = RunPython(SeedExamples.JsonLiteralsForPython + SeedExamples.Retarget(SeedExamples.Python(page), server.BaseAddress, key));
-            Assert.True(exit == 0, error);
-            Assert.StartsWith("Error: 404", output, StringComparison.Ordinal);
-            Assert.Contains("is not installed on this server", output, StringComparison.Ordinal);
-        }
-    }
-
     [NodeFact]
     public async Task Flux_schnell_v1_axios_example_succeeds()
     {
@@ -69,7 +54,7 @@ public sealed class SeedExampleClientTests
         }
     }
 
-    private static (int ExitCode, string Output, string Error) RunPython(string code)
+    internal static (int ExitCode, string Output, string Error) RunPython(string code)
     {
         string script = Path.Combine(Path.GetTempPath(), $"fluxserve-example-{Guid.NewGuid():N}.py");
         File.WriteAllText(script, code);

@@ -136,9 +136,8 @@ public sealed class StatusCodeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/v2/no-such-model", "Unknown model")]
-    [InlineData("/v1/flux-redux-schnell", "not installed")]
-    [InlineData("/v2/40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora", "not installed")]
-    public async Task Unknown_or_uninstalled_model_is_404(string path, string words)
+    [InlineData("/v2/40174048-1b49-48f3-ad7e-8384098f22d2-mybmwlora", "No LoRA endpoint")]
+    public async Task Unknown_model_or_lora_endpoint_is_404(string path, string words)
     {
         using var http = Server.Client(Server.CreateKey(1));
         using var response = await http.PostAsync(path, TestServer.Json("""{"prompt":"x"}"""));
@@ -230,6 +229,17 @@ public sealed class StatusCodeTests : IAsyncLifetime
         Assert.DoesNotContain("stack trace", text, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", text, StringComparison.Ordinal);
         Assert.Contains("refunded", JsonDocument.Parse(text).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1m, Server.Balance(key));
+    }
+
+    [Fact]
+    public async Task Redux_without_its_model_is_502_before_the_input_is_fetched()
+    {
+        string key = Server.CreateKey(1);
+        using var http = Server.Client(key);
+        using var response = await http.PostAsync("/v1/flux-redux-schnell", TestServer.Json("""{"redux_image":"http://192.0.2.1/never-fetched.png"}"""));
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("flux-redux-schnell is not installed", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(1m, Server.Balance(key));
     }
 
