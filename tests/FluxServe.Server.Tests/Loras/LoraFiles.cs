@@ -16,6 +16,7 @@ internal static class LoraFiles
     {
         string root = TemporaryFolder.Create();
         TinyFluxModels.AssembleDiffusers(Path.Combine(root, "flux-dev"), "dev");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TemporaryFolder.Delete(root);
         return root;
     });
 
