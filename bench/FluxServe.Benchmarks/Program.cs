@@ -11,6 +11,7 @@ namespace FluxServe.Benchmarks;
 /// <code>
 /// dotnet run -c Release --project bench/FluxServe.Benchmarks -- gemm-quick
 /// dotnet run -c Release --project bench/FluxServe.Benchmarks -- flux-quick mid 5
+/// dotnet run -c Release --project bench/FluxServe.Benchmarks -- redux-quick --runs 5 --weights F32,BF16
 /// dotnet run -c Release --project bench/FluxServe.Benchmarks -- --filter *GemmBenchmarks*
 /// </code>
 /// </example>
@@ -21,6 +22,7 @@ public static class Program
     {
         ["gemm-quick"] = GemmQuick.Run,
         ["flux-quick"] = FluxQuick.Run,
+        ["redux-quick"] = ReduxQuick.Run,
     };
 
     public static int Main(string[] args)
