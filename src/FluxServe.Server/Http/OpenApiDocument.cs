@@ -66,7 +66,7 @@ public static class OpenApiDocument
                 [(404, "Unknown or expired request."), (409, "Already finished.")]);
             WriteRead(w, "/v2/outputs/{file}", "get", "A stored image (the links in `output`); no key needed, expires with the result.", null,
                 [(404, "Unknown or expired output.")]);
-            foreach (string path in (string[])["/healthz", "/readyz", "/metrics", "/openapi.json"])
+            foreach (string path in (string[])["/healthz", "/readyz", "/metrics", "/openapi.json", "/playground"])
             {
                 w.WriteStartObject(path);
                 w.WriteStartObject("get");
