@@ -58,13 +58,15 @@ public static class FluxServeApp
             ServerLog.NoGenerators(app.Services.GetLogger());
         }
 
+        var logger = app.Services.GetLogger();
         if (app.Services.GetService<ISafetyChecker>() is { } checker)
         {
-            ServerLog.SafetyCheckerActive(app.Services.GetLogger(), checker.Name);
+            string name = checker.Name;
+            ServerLog.SafetyCheckerActive(logger, name);
         }
         else
         {
-            ServerLog.NoSafetyChecker(app.Services.GetLogger());
+            ServerLog.NoSafetyChecker(logger);
         }
 
         return app;
