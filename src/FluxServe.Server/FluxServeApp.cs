@@ -5,6 +5,7 @@ using FluxServe.Server.Generation;
 using FluxServe.Server.Http;
 using FluxServe.Server.Jobs;
 using FluxServe.Server.Metrics;
+using FluxServe.Server.Playground;
 using FluxServe.Server.Storage;
 using FluxServe.Server.Webhooks;
 using Microsoft.AspNetCore.Builder;
@@ -50,6 +51,7 @@ public static class FluxServeApp
         app.MapOperationalEndpoints();
         app.MapGenerationEndpoints();
         app.MapRequestEndpoints();
+        app.MapPlayground();
         Loras.LoraAdminEndpoints.MapLoraAdminEndpoints(app);
 
         app.Services.GetRequiredService<JobMaintenance>().Recover();
