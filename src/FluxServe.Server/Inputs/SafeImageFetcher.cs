@@ -147,8 +147,9 @@ public sealed class SafeImageFetcher : IDisposable
 
                         if (redirects >= _maxRedirects)
                         {
-                            throw new InputImageException(field, InputImageReason.Redirect,
-                                string.Create(CultureInfo.InvariantCulture, $"{field} was redirected more than {_maxRedirects} times."), null);
+                            throw new InputImageException(field, InputImageReason.Redirect, _maxRedirects == 0
+                                ? $"{field} was redirected, and this server follows no redirects."
+                                : string.Create(CultureInfo.InvariantCulture, $"{field} was redirected more than {_maxRedirects} times."), null);
                         }
 
                         current = location.IsAbsoluteUri ? location : new Uri(current, location);
@@ -172,14 +173,18 @@ public sealed class SafeImageFetcher : IDisposable
             throw new InputImageException(field, InputImageReason.Timeout,
                 $"{field} could not be fetched from {Origin(current)} within {DescribeTime(_timeout)}.", error);
         }
-        catch (HttpRequestException error) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception error) when (error is IOException or HttpRequestException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The fetch was cancelled.", error, cancellationToken);
+        }
+        catch (HttpRequestException error)
         {
             bool unresolved = Find<SocketException>(error) is { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain };
             throw new InputImageException(field, InputImageReason.Unreachable, unresolved
                 ? $"{field} could not be fetched: the host of {Origin(current)} could not be resolved."
                 : $"{field} could not be fetched: no connection to {Origin(current)} could be made, or it broke.", error);
         }
-        catch (IOException error) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException error)
         {
             throw new InputImageException(field, InputImageReason.Unreachable,
                 $"{field} could not be fetched: the connection to {Origin(current)} broke.", error);
@@ -197,7 +202,9 @@ public sealed class SafeImageFetcher : IDisposable
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var buffer = new MemoryStream((int)(declared ?? Math.Min(_maxBytes, 256 * 1024)));
+            // Content-Length is the sender's claim: pre-size from it only up to 1 MiB, so that idle connections that declare
+            // large bodies cannot make the server hold memory they have not sent.
+            using var buffer = new MemoryStream((int)Math.Min(declared ?? 256 * 1024, Math.Min(_maxBytes, 1024 * 1024)));
             byte[] chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
             {
@@ -217,7 +224,6 @@ public sealed class SafeImageFetcher : IDisposable
                 ArrayPool<byte>.Shared.Return(chunk);
             }
 
-            // Exactly sized when Content-Length was given: hand over the buffer itself rather than a copy.
             return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
         }
     }

@@ -123,6 +123,7 @@ public sealed class SafeImageFetcherTests : IClassFixture<ImageOrigin>
     [InlineData("http://127.0.0.1:{port}/image.png")]
     [InlineData("http://[::1]:{port}/image.png")]
     [InlineData("http://localhost:{port}/image.png")]
+    [InlineData("//127.0.0.1:{port}/image.png")]
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("file:///etc/passwd")]
     public async Task Redirect_from_an_allowed_origin_to_a_refused_target_is_refused(string target)
@@ -145,7 +146,9 @@ public sealed class SafeImageFetcherTests : IClassFixture<ImageOrigin>
         Assert.Contains("more than 3", refusal.Message);
 
         using var none = Fetcher(maxRedirects: 0);
-        Assert.Equal(InputImageReason.Redirect, (await Refused(none, $"{_origin.BaseUrl}/chain/1")).Reason);
+        var noRedirects = await Refused(none, $"{_origin.BaseUrl}/chain/1");
+        Assert.Equal(InputImageReason.Redirect, noRedirects.Reason);
+        Assert.Equal("redux_image was redirected, and this server follows no redirects.", noRedirects.Message);
     }
 
     [Fact]
