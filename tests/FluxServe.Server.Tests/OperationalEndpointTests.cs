@@ -75,11 +75,11 @@ public sealed class OperationalEndpointTests
                     }
                 }
 
-                Assert.Equal(["prompt"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+                Assert.Equal(endpoint.Parameters.Where(p => p.Required).Select(p => p.Name), schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
             }
         }
 
-        foreach (string path in (string[])["/v2/requests/{id}/status", "/v2/requests/{id}", "/v2/requests/{id}/events", "/v2/requests/{id}/cancel", "/v2/outputs/{file}", "/metrics", "/readyz"])
+        foreach (string path in (string[])["/v2/requests/{id}/status", "/v2/requests/{id}", "/v2/requests/{id}/events", "/v2/requests/{id}/cancel", "/v2/outputs/{file}", "/metrics", "/readyz", "/admin/loras", "/admin/loras/{endpoint}"])
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }

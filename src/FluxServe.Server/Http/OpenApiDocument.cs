@@ -66,6 +66,7 @@ public static class OpenApiDocument
                 [(404, "Unknown or expired request."), (409, "Already finished.")]);
             WriteRead(w, "/v2/outputs/{file}", "get", "A stored image (the links in `output`); no key needed, expires with the result.", null,
                 [(404, "Unknown or expired output.")]);
+            WriteLoraAdmin(w);
             foreach (string path in (string[])["/healthz", "/readyz", "/metrics", "/openapi.json", "/playground"])
             {
                 w.WriteStartObject(path);
@@ -263,6 +264,99 @@ public static class OpenApiDocument
             case bool b:
                 w.WriteBoolean("default", b);
                 break;
+        }
+
+        w.WriteEndObject();
+    }
+
+    // /admin/loras: register (multipart upload), list, read and remove LoRA endpoints; admin keys only (docs/lora-endpoints.md).
+    private static void WriteLoraAdmin(Utf8JsonWriter w)
+    {
+        (int, string) notAdmin = (403, "The key is not an admin key.");
+        w.WriteStartObject("/admin/loras");
+        w.WriteStartObject("get");
+        w.WriteString("summary", "Every registered LoRA endpoint (admin keys only).");
+        WriteAdminResponses(w, "200", "The LoRA endpoints.", [notAdmin]);
+        w.WriteEndObject();
+        w.WriteStartObject("post");
+        w.WriteString("summary", "Register a LoRA file as an endpoint {uuid}-{name} owned by an account (admin keys only).");
+        w.WriteStartObject("requestBody");
+        w.WriteBoolean("required", true);
+        w.WriteStartObject("content");
+        w.WriteStartObject("multipart/form-data");
+        w.WriteStartObject("schema");
+        w.WriteString("type", "object");
+        w.WriteStartArray("required");
+        w.WriteStringValue("name");
+        w.WriteStringValue("file");
+        w.WriteEndArray();
+        w.WriteStartObject("properties");
+        foreach (var (name, type, format, description) in (ReadOnlySpan<(string, string, string?, string)>)
+        [
+            ("name", "string", null, "1..64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; the endpoint is {uuid}-{name}."),
+            ("file", "string", "binary", "The LoRA safetensors file (checked against the installed FLUX.1 [dev] before it is registered)."),
+            ("trigger", "string", null, "The word that invokes the LoRA's concept, shown in the endpoint's description."),
+            ("account", "integer", null, "The owning account; default: the caller's."),
+        ])
+        {
+            w.WriteStartObject(name);
+            w.WriteString("type", type);
+            if (format is not null)
+            {
+                w.WriteString("format", format);
+            }
+
+            w.WriteString("description", description);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        WriteAdminResponses(w, "201", "Registered: endpoint, id, name, account, trigger, sha256, bytes, summary.",
+            [(400, "A bad field, or a file that is not a LoRA for the installed FLUX.1 [dev] (every bad key named)."), notAdmin,
+             (404, "Unknown account."), (413, "The file is larger than Loras:MaxFileBytes.")]);
+        w.WriteEndObject();
+        w.WriteEndObject();
+
+        w.WriteStartObject("/admin/loras/{endpoint}");
+        foreach (var (method, summary, ok) in (ReadOnlySpan<(string, string, string)>)
+        [
+            ("get", "One registered LoRA endpoint (admin keys only).", "200"),
+            ("delete", "Remove a LoRA endpoint and its file; queued jobs for it fail and are refunded (admin keys only).", "204"),
+        ])
+        {
+            w.WriteStartObject(method);
+            w.WriteString("summary", summary);
+            w.WriteStartArray("parameters");
+            w.WriteStartObject();
+            w.WriteString("name", "endpoint");
+            w.WriteString("in", "path");
+            w.WriteBoolean("required", true);
+            w.WriteStartObject("schema");
+            w.WriteString("type", "string");
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            WriteAdminResponses(w, ok, ok == "204" ? "Removed." : "The LoRA endpoint.", [notAdmin, (404, "No such LoRA endpoint.")]);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteAdminResponses(Utf8JsonWriter w, string ok, string description, (int Code, string Text)[] errors)
+    {
+        w.WriteStartObject("responses");
+        w.WriteStartObject(ok);
+        w.WriteString("description", description);
+        w.WriteEndObject();
+        WriteError(w, 401, "Missing or unknown API key.");
+        foreach (var (code, text) in errors)
+        {
+            WriteError(w, code, text);
         }
 
         w.WriteEndObject();

@@ -121,6 +121,8 @@ public sealed class LoraEndpointTests : IAsyncLifetime
             .GetProperty("schema").GetProperty("properties").GetProperty("lora_strength");
         Assert.Equal(1.2, strength.GetProperty("default").GetDouble());
         Assert.Equal(-10, strength.GetProperty("minimum").GetDouble());
+        Assert.True(paths.GetProperty("/admin/loras").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
+        Assert.True(paths.GetProperty("/admin/loras/{endpoint}").TryGetProperty("delete", out _));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace FluxServe.Server.Tests.Redux;
 /// <c>flux-redux-schnell</c> with the real pipeline: the tiny schnell model and the tiny Redux folder installed under
 /// <c>Models:Folders</c> as an operator would (<c>flux-schnell/</c>, <c>flux-redux/</c>), the input sent as a data URI.
 /// </summary>
-public sealed class ReduxEndpointTests : IAsyncLifetime
+public sealed class ReduxEndpointTests : IAsyncLifetime, IDisposable
 {
     private readonly string _models = TemporaryFolder.Create();
     private readonly string _data = TemporaryFolder.Create();
@@ -138,9 +138,10 @@ public sealed class ReduxEndpointTests : IAsyncLifetime
         Assert.Contains("none configured", ready.GetProperty("safety_checker").GetString(), StringComparison.Ordinal);
     }
 
+    public void Dispose() => _http.Dispose();
+
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         TemporaryFolder.Delete(_data);

@@ -16,7 +16,7 @@ namespace FluxServe.Server.Tests.Redux;
 /// refunds it. The checker here is a test double that blocks images whose first pixel's red level is 13, which the
 /// test pattern draws for seed 13 (<see cref="TestPatternGenerator.Pattern"/>).
 /// </summary>
-public sealed class SafetyCheckerTests : IAsyncLifetime
+public sealed class SafetyCheckerTests : IAsyncLifetime, IDisposable
 {
     private readonly string _data = TemporaryFolder.Create();
     private readonly RedLevelChecker _checker = new();
@@ -87,9 +87,10 @@ public sealed class SafetyCheckerTests : IAsyncLifetime
         Assert.Equal("red-level test checker", ready.GetProperty("safety_checker").GetString());
     }
 
+    public void Dispose() => _http.Dispose();
+
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         TemporaryFolder.Delete(_data);
