@@ -1,6 +1,6 @@
 // FluxServe playground (docs/playground.md). Plain ES module, no dependencies, same-origin calls only (the page's
 // Content-Security-Policy allows nothing else). The API key lives in sessionStorage and in the x-api-key header of
-// the calls; it is never put in a URL, in localStorage or on the console.
+// the calls; it is never put in a URL or in persistent storage, and nothing is logged.
 
 const KEY_STORAGE = 'fluxserve.playground.apiKey';
 // base64 only changes v1 answers; the playground submits v2.
@@ -823,6 +823,7 @@ async function cancel() {
 // ---------- Wiring ----------
 
 restoreKey();
+$('key-form').addEventListener('submit', (event) => event.preventDefault());
 ui.key.addEventListener('input', storeKey);
 ui.forgetKey.addEventListener('click', () => {
   ui.key.value = '';
