@@ -214,7 +214,21 @@ public sealed class WorkerPool : BackgroundService
         double seconds = clock.Elapsed.TotalSeconds;
         for (int i = 0; i < jobs.Count; i++)
         {
-            if (Screen(jobs[i], images.Items[i], batchCancellation.Token) is string blocked)
+            string? blocked;
+            try
+            {
+                blocked = Screen(jobs[i], images.Items[i]);
+            }
+#pragma warning disable CA1031 // A checker that fails must fail its job closed (refunded), not the worker or the batch.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                ServerLog.JobCrashed(_logger, jobs[i].Id, error);
+                FailAll([jobs[i]], null);
+                continue;
+            }
+
+            if (blocked is not null)
             {
                 FailAll([jobs[i]], blocked);
                 continue;
@@ -228,7 +242,7 @@ public sealed class WorkerPool : BackgroundService
 
     /// <summary>Runs the safety checker over a job's images unless it is absent or the client disabled it; the failure
     /// message when one is blocked, else null.</summary>
-    private string? Screen(JobRecord job, IReadOnlyList<GeneratedImage> images, CancellationToken cancellationToken)
+    private string? Screen(JobRecord job, IReadOnlyList<GeneratedImage> images)
     {
         if (_safety is null || job.Parameters.DisableSafetyChecker)
         {
@@ -238,7 +252,7 @@ public sealed class WorkerPool : BackgroundService
         foreach (var image in images)
         {
             using var pixels = ImageDecoder.Decode(image.Bytes.Span);
-            var verdict = _safety.Check(pixels, cancellationToken);
+            var verdict = _safety.Check(pixels, CancellationToken.None);
             if (verdict.Blocked)
             {
                 ServerLog.ImageBlocked(_logger, job.Id, _safety.Name);

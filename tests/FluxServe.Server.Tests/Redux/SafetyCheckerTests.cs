@@ -81,6 +81,19 @@ public sealed class SafetyCheckerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_checker_that_fails_fails_the_job_closed_and_refunds_it()
+    {
+        decimal before = Balance();
+        using var response = await _http.PostAsync("/v1/flux-schnell", TestServer.Json("""{"prompt":"p","seed":99,"width":128,"height":128}"""));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("FAILED", body.GetProperty("status").GetString());
+        Assert.DoesNotContain("checker crash", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, Balance());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_data, "outputs")));
+    }
+
+    [Fact]
     public async Task Readiness_names_the_checker()
     {
         var ready = await _http.GetFromJsonAsync<JsonElement>("/readyz");
@@ -121,7 +134,12 @@ public sealed class SafetyCheckerTests : IAsyncLifetime, IDisposable
         public SafetyVerdict Check(RgbImage image, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _calls);
-            return image.Pixels[0] == 13 ? SafetyVerdict.Block("test category") : SafetyVerdict.Allowed;
+            return image.Pixels[0] switch
+            {
+                13 => SafetyVerdict.Block("test category"),
+                99 => throw new InvalidOperationException("checker crash"),
+                _ => SafetyVerdict.Allowed,
+            };
         }
     }
 }
