@@ -131,6 +131,7 @@ public static class ReduxQuick
         var q = RandomTensor([1, Heads, Tokens, Width / Heads], DType.F32, 1f, random);
         var k = RandomTensor([1, Heads, Tokens, Width / Heads], DType.F32, 1f, random);
         var v = RandomTensor([1, Heads, Tokens, Width / Heads], DType.F32, 1f, random);
+        var q64 = RandomTensor([1, Width / 64, Tokens, 64], DType.F32, 1f, random);
         var pixels = RandomTensor([1, 3, 384, 384], DType.F32, 0.5f, random);
         var patchKernel = RandomTensor([Width, 3, Patch, Patch], dtype, 0.04f, random);
         var backend = x.Backend;
@@ -146,6 +147,7 @@ public static class ReduxQuick
             ("residual add", 2, () => x + x),
             ("(fc1 without gelu)", 0, () => x.Linear(fc1, fc1Bias)),
             ("(gelu_tanh alone, 729x4304)", 0, () => hidden.Activate(Activation.GeluTanh)),
+            ("(attention 18 x 729^2 x 64)", 0, () => backend.Attention(q64, q64, q64, null, false, scale)),
             ("(patch conv, once per image)", 0, () => backend.Conv2d(pixels, patchKernel, projectionBias, Patch, 0)),
         ];
 

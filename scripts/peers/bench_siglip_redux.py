@@ -10,7 +10,10 @@ Same protocol as redux-quick: stages timed inside each run, 1 warm-up, best and 
 encoder layer's operations at the tower's shapes.
 
 usage: env -u OPENBLAS_CORETYPE /usr/bin/python3 scripts/peers/bench_siglip_redux.py [--runs N] [--threads N] [--ops]
-(OPENBLAS_CORETYPE unset so that OpenBLAS picks its AVX-512 kernels.)
+(OPENBLAS_CORETYPE unset so that OpenBLAS picks its AVX-512 kernels.) Debian's torch runs its GEMMs on OpenBLAS's own
+pthreads and everything else on OpenMP threads that spin after each parallel region; on 2 cores the spinning threads
+hold the cores OpenBLAS needs, which costs the tower ~1.5-3 s. OMP_WAIT_POLICY=PASSIVE in the environment avoids that
+(its preprocessing then pays thread wake-ups instead): report both.
 """
 import argparse
 import math
@@ -175,10 +178,11 @@ def measure_layer_ops(runs):
     fc2, fc2_b = uniform((WIDTH, MLP), 1 / math.sqrt(MLP), gen), uniform((WIDTH,), 0.02, gen)
     hidden = uniform((1, TOKENS, MLP), 1.0, gen)
     q, k, v = (uniform((1, HEADS, TOKENS, dh), 1.0, gen) for _ in range(3))
+    q64 = uniform((1, WIDTH // 64, TOKENS, 64), 1.0, gen)
     pixels = uniform((1, 3, SIZE, SIZE), 0.5, gen)
     kernel = uniform((WIDTH, 3, PATCH, PATCH), 0.04, gen)
 
-    def attend():
+    def attend(q, k, v):
         probs = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dh), dim=-1)
         return torch.matmul(probs, v)
 
@@ -187,12 +191,13 @@ def measure_layer_ops(runs):
         ("q/k/v/out linear 1152->1152", 4, lambda: F.linear(x, proj, proj_b)),
         # Contiguous copies: the C# engine's Permute materialises; the model above uses views plus one reshape copy.
         ("split/merge heads (permute)", 4, lambda: x.view(1, TOKENS, HEADS, dh).transpose(1, 2).contiguous()),
-        ("attention (16 x 729^2 x 72)", 1, attend),
+        ("attention (16 x 729^2 x 72)", 1, lambda: attend(q, k, v)),
         ("fc1 1152->4304 + gelu", 1, lambda: F.gelu(F.linear(x, fc1, fc1_b), approximate="tanh")),
         ("fc2 4304->1152", 1, lambda: F.linear(hidden, fc2, fc2_b)),
         ("residual add", 2, lambda: x + x),
         ("(fc1 without gelu)", 0, lambda: F.linear(x, fc1, fc1_b)),
         ("(gelu_tanh alone, 729x4304)", 0, lambda: F.gelu(hidden, approximate="tanh")),
+        ("(attention 18 x 729^2 x 64)", 0, lambda: attend(q64, q64, q64)),
         ("(patch conv, once per image)", 0, lambda: F.conv2d(pixels, kernel, proj_b, stride=PATCH)),
     ]
     print()
@@ -221,7 +226,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"redux-quick: pytorch {torch.__version__}, {torch.get_num_threads()} threads, OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, {args.runs} runs after 1 warm-up (best / median ms); "
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}, {args.runs} runs after 1 warm-up (best / median ms); "
           f"image 1024x768 RGB8 -> ComfyUI 384 -> SigLIP so400m ({LAYERS} x {WIDTH}, {HEADS} heads, MLP {MLP}) "
           f"-> Redux 1152->12288->4096 -> bf16")
     with torch.no_grad():
