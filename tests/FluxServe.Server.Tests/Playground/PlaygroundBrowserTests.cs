@@ -16,7 +16,13 @@ namespace FluxServe.Server.Tests.Playground;
 /// </summary>
 public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
 {
-    private const string ImageLoaded = "() => { const i = document.querySelector('#images img'); return i !== null && i.complete && i.naturalWidth > 0; }";
+    // The first image decoded, or an error shown (the wait ends at once then, and the test says what it was).
+    private const string ImageOrError = """
+        () => {
+          const i = document.querySelector('#images img');
+          return (i !== null && i.complete && i.naturalWidth > 0) || !document.getElementById('error').hidden;
+        }
+        """;
 
     // Records every text the status line shows, so a test can see the live updates after the fact.
     private const string RecordStatus = """
@@ -56,7 +62,7 @@ public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
         using var ahead = await http.PostAsync("/v2/flux-schnell", TestServer.Json("""{"prompt":"ahead","width":128,"height":128,"steps":6}"""));
         ahead.EnsureSuccessStatusCode();
         await page.ClickAsync("#submit");
-        await page.WaitForFunctionAsync(ImageLoaded, null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await WaitForImageAsync(page, 60_000);
 
         int[] size = await page.EvalOnSelectorAsync<int[]>("#images img", "i => [i.naturalWidth, i.naturalHeight]");
         Assert.Equal([256, 256], size);
@@ -135,7 +141,7 @@ public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
         await page.FillAsync("#field-width", "128");
         await page.FillAsync("#field-height", "128");
         await page.ClickAsync("#submit");
-        await page.WaitForFunctionAsync(ImageLoaded);
+        await WaitForImageAsync(page);
         Assert.Null(await page.GetAttributeAsync("#field-steps", "aria-invalid"));
         Assert.True(await page.Locator("#error").IsHiddenAsync());
     }
@@ -243,7 +249,7 @@ public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
         await page.FillAsync("#field-height", "512");
         await page.FillAsync("#field-steps", "1");
         await page.ClickAsync("#submit");
-        await page.WaitForFunctionAsync(ImageLoaded);
+        await WaitForImageAsync(page);
 
         Assert.Equal(768, await page.EvalOnSelectorAsync<int>("#images img", "i => i.naturalWidth"));
         Assert.True(await page.EvalOnSelectorAsync<double>("#images img", "i => i.getBoundingClientRect().right") <= 360);
@@ -255,6 +261,15 @@ public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
         {
             await page.SelectOptionAsync("#model", model);
             Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 360, model);
+        }
+    }
+
+    private static async Task WaitForImageAsync(IPage page, float timeout = 30_000)
+    {
+        await page.WaitForFunctionAsync(ImageOrError, null, new PageWaitForFunctionOptions { Timeout = timeout });
+        if (await page.Locator("#error").IsVisibleAsync())
+        {
+            Assert.Fail("The page shows an error instead of the image: " + await page.InnerTextAsync("#error"));
         }
     }
 
