@@ -433,20 +433,21 @@ function clearError() {
   clearFieldErrors();
 }
 
-// One sentence, then every field error listed (and marked on its field).
+// One sentence, then the field errors listed (unless the one error is the sentence itself), each marked on its field.
 function showError(sentence, fieldErrors = []) {
   const lead = document.createElement('p');
   lead.textContent = sentence;
   ui.error.replaceChildren(lead);
-  if (fieldErrors.length > 0) {
-    const list = document.createElement('ul');
-    for (const error of fieldErrors) {
-      const item = document.createElement('li');
-      item.textContent = `${error.field}: ${error.message}`;
-      list.append(item);
-      markField(error.field, error.message);
-    }
+  const listed = fieldErrors.length > 1 || (fieldErrors.length === 1 && !sentence.endsWith(fieldErrors[0].message));
+  const list = document.createElement('ul');
+  for (const error of fieldErrors) {
+    markField(error.field, error.message);
+    const item = document.createElement('li');
+    item.textContent = `${error.field}: ${error.message}`;
+    list.append(item);
+  }
 
+  if (listed) {
     ui.error.append(list);
   }
 
@@ -591,6 +592,8 @@ async function submit(event) {
     state.job = answer;
     ui.facts.request.textContent = answer.request_id;
     showStatus(answer);
+    // On a phone the result is below the form: bring the progress into view.
+    ui.progress.scrollIntoView({ block: 'nearest' });
     ui.cancel.disabled = false;
     await follow(answer);
   } finally {

@@ -136,7 +136,19 @@ public sealed class PlaygroundBrowserTests : IClassFixture<PlaygroundBrowser>
         Assert.Equal("Not submitted.", await page.TextContentAsync("#status"));
         session.AssertQuietConsole(key);
 
-        // Fixing the field clears the mark on the next submit.
+        // Two broken rules: both listed and both fields marked.
+        await page.FillAsync("#field-width", "100");
+        await page.ClickAsync("#submit");
+        await page.WaitForSelectorAsync("#error li");
+        string[] items = await page.EvalOnSelectorAllAsync<string[]>("#error li", "items => items.map(i => i.textContent)");
+        Assert.Equal(2, items.Length);
+        Assert.StartsWith("steps: ", items[0], StringComparison.Ordinal);
+        Assert.StartsWith("width: ", items[1], StringComparison.Ordinal);
+        Assert.Equal("true", await page.GetAttributeAsync("#field-width", "aria-invalid"));
+        Assert.Equal("true", await page.GetAttributeAsync("#field-steps", "aria-invalid"));
+        Assert.Equal(1, await page.Locator("#field-steps-error").CountAsync()); // replaced, not added again
+
+        // Fixing the fields clears the marks on the next submit.
         await page.FillAsync("#field-steps", "2");
         await page.FillAsync("#field-width", "128");
         await page.FillAsync("#field-height", "128");
