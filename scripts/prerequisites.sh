@@ -47,6 +47,21 @@ ensure_dotnet() {
   return 1
 }
 
+# Packages only the tests use (test.sh sets FLUXSERVE_TEST_PACKAGES, e.g. chromium for the playground's browser tests).
+# Best effort: without them those tests are skipped with the reason, not failed.
+ensure_test_packages() {
+  local missing=()
+  for p in ${FLUXSERVE_TEST_PACKAGES:-}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "fluxserve: installing test tools ${missing[*]}" >&2
+    { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"; } ||
+      echo "fluxserve: could not install ${missing[*]}; the tests that need them will be skipped." >&2
+  fi
+}
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 ensure_debian_packages
+ensure_test_packages
 ensure_dotnet
