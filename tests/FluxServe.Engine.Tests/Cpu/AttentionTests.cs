@@ -1,4 +1,5 @@
 using FluxServe.Engine.Cpu;
+using FluxServe.Engine.Cpu.Kernels;
 
 namespace FluxServe.Engine.Tests.Cpu;
 
@@ -23,16 +24,65 @@ public sealed class AttentionTests
             (2, 2, 65, 130, 40), (1, 3, 130, 77, 33), (1, 4, 200, 200, 64),
         })
         {
-            using var q = TestTensors.Random(++seed, -2f, 2f, batch, heads, lq, d);
-            using var k = TestTensors.Random(++seed, -2f, 2f, batch, heads, lk, d);
-            using var v = TestTensors.Random(++seed, batch, heads, lk, d);
-            float scale = 1f / MathF.Sqrt(d);
-            foreach (bool causal in new[] { false, true })
-            {
-                using var y = Cpu.Attention(q, k, v, null, causal, scale);
-                Assert.Equal([batch, heads, lq, d], y.Shape.ToArray());
-                TestTensors.AssertClose(Reference(q, k, v, null, causal, scale), y, 1e-5, 1e-5);
-            }
+            AssertMatchesReference(++seed, batch, heads, lq, lk, d, d);
+            seed += 2;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void HeadDimsOffTheRegisterWidthMatchTheReference(int width)
+    {
+        using var limit = SimdWidthCollection.Limit(width);
+        int seed = 100;
+        // D mod 16/8/4 ≠ 0 puts the last columns of P·V in the overlapping tail register, carried by a 4×4, 4×2 or 4×1
+        // tile (D = 72, 40, 88, 24) or alone (D narrower than the register: 8, 3, 1); Lq = 6 and 67 leave 2 and 3
+        // single rows after the 4-row tiles; Dv ≠ D exercises the value width on its own.
+        foreach (var (lq, lk, d, dv) in new[]
+        {
+            (67, 70, 72, 72), (6, 65, 80, 80), (67, 9, 88, 88), (6, 70, 96, 96), (67, 64, 40, 40), (6, 130, 24, 24),
+            (67, 3, 8, 8), (6, 66, 3, 3), (67, 5, 1, 1), (6, 70, 72, 20), (67, 66, 64, 12), (6, 9, 16, 120), (67, 33, 40, 5),
+        })
+        {
+            AssertMatchesReference(++seed, 2, 2, lq, lk, d, dv);
+            seed += 2;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void TailColumnsGiveTheSameBitsOnOneThreadAndMany(int width)
+    {
+        using var limit = SimdWidthCollection.Limit(width);
+        using var q = TestTensors.Random(1, 1, 3, 150, 72);
+        using var k = TestTensors.Random(2, 1, 3, 140, 72);
+        using var v = TestTensors.Random(3, 1, 3, 140, 88);
+        int threads = ParallelRange.MaxThreads;
+        try
+        {
+            ParallelRange.MaxThreads = 1;
+            using var single = Cpu.Attention(q, k, v, null, causal: false, 0.1f);
+            ParallelRange.MaxThreads = Math.Max(4, threads);
+            using var many = Cpu.Attention(q, k, v, null, causal: false, 0.1f);
+            Assert.True(single.AsBytes().SequenceEqual(many.AsBytes()));
+        }
+        finally
+        {
+            ParallelRange.MaxThreads = threads;
+        }
+    }
+
+    private static void AssertMatchesReference(int seed, int batch, int heads, int lq, int lk, int d, int dv)
+    {
+        using var q = TestTensors.Random(seed, -2f, 2f, batch, heads, lq, d);
+        using var k = TestTensors.Random(seed + 1, -2f, 2f, batch, heads, lk, d);
+        using var v = TestTensors.Random(seed + 2, batch, heads, lk, dv);
+        float scale = 1f / MathF.Sqrt(d);
+        foreach (bool causal in new[] { false, true })
+        {
+            using var y = Cpu.Attention(q, k, v, null, causal, scale);
+            Assert.Equal([batch, heads, lq, dv], y.Shape.ToArray());
+            TestTensors.AssertClose(Reference(q, k, v, null, causal, scale), y, 1e-5, 1e-5);
         }
     }
 

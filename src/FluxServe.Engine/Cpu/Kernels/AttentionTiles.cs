@@ -44,34 +44,65 @@ internal static unsafe class AttentionTiles<T>
     /// <summary>
     /// o[r, :] += Σⱼ p[r, j]·v[j, :] for <paramref name="rows"/> (1–4) rows, j &lt; <paramref name="keys"/>, D columns.
     /// </summary>
+    /// <remarks>
+    /// D need not be a multiple of the register width: the last D mod <c>Count</c> columns come from one more register
+    /// placed at D − <c>Count</c>, overlapping the last full one, carried by the last tile so that both read O before
+    /// either stores it. Each lane then does the same fused multiply-adds in the same order as the lane it overlaps,
+    /// so the overlapped columns are stored twice with the same bits. A D narrower than the register runs at the next
+    /// narrower width.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateValues(float* p, int pStride, int rows, float* v, int vStride, int keys, float* o, int oStride, int d)
     {
-        int bulk = d - (d % T.Count);
+        int w = T.Count;
+        if (w > 1 && d < w)
+        {
+            switch (w)
+            {
+                case 16: AttentionTiles<SimdF256>.AccumulateValues(p, pStride, rows, v, vStride, keys, o, oStride, d); break;
+                case 8: AttentionTiles<SimdF128>.AccumulateValues(p, pStride, rows, v, vStride, keys, o, oStride, d); break;
+                default: AttentionTiles<SimdF1>.AccumulateValues(p, pStride, rows, v, vStride, keys, o, oStride, d); break;
+            }
+
+            return;
+        }
+
+        int bulk = d - (d % w);
+        int tail = bulk == d ? -1 : d - w;
         if (rows == 4)
         {
-            int c = 0;
-            if (WideTile)
+            for (int c = 0; c < bulk;)
             {
-                for (; c + (4 * T.Count) <= bulk; c += 4 * T.Count)
+                int left = bulk - c;
+                int n = WideTile && left >= 4 * w ? 4 : left >= 2 * w ? 2 : 1;
+                if (n == 2 && !WideTile && tail >= 0 && left == 2 * w)
                 {
-                    Values4x4(p, pStride, v + c, vStride, keys, o + c, oStride);
+                    // With 16 registers a 4×2 tile plus the tail register would spill: the tail rides on a 4×1 tile.
+                    n = 1;
                 }
-            }
 
-            for (; c + (2 * T.Count) <= bulk; c += 2 * T.Count)
-            {
-                Values4x2(p, pStride, v + c, vStride, keys, o + c, oStride);
-            }
+                bool last = c + (n * w) == bulk;
+                int at = tail - c;
+                switch (n)
+                {
+                    case 4 when last && tail >= 0: Values4x4<WithTail>(p, pStride, v + c, vStride, keys, o + c, oStride, at); break;
+                    case 4: Values4x4<NoTail>(p, pStride, v + c, vStride, keys, o + c, oStride, 0); break;
+                    case 2 when last && tail >= 0: Values4x2<WithTail>(p, pStride, v + c, vStride, keys, o + c, oStride, at); break;
+                    case 2: Values4x2<NoTail>(p, pStride, v + c, vStride, keys, o + c, oStride, 0); break;
+                    default:
+                        if (last && tail >= 0)
+                        {
+                            Values4x1<WithTail>(p, pStride, v + c, vStride, keys, o + c, oStride, at);
+                        }
+                        else
+                        {
+                            Values4x1<NoTail>(p, pStride, v + c, vStride, keys, o + c, oStride, 0);
+                        }
 
-            for (; c < bulk; c += T.Count)
-            {
-                Values4x1<T>(p, pStride, v + c, vStride, keys, o + c, oStride);
-            }
+                        break;
+                }
 
-            for (; c < d; c++)
-            {
-                Values4x1<SimdF1>(p, pStride, v + c, vStride, keys, o + c, oStride);
+                c += n * w;
             }
         }
         else
@@ -81,14 +112,18 @@ internal static unsafe class AttentionTiles<T>
                 float* pr = p + (r * pStride);
                 float* or = o + (r * oStride);
                 int c = 0;
-                for (; c < bulk; c += T.Count)
+                for (; c + w < bulk; c += w)
                 {
-                    Values1x1<T>(pr, v + c, vStride, keys, or + c);
+                    Values1x1<NoTail>(pr, v + c, vStride, keys, or + c, 0);
                 }
 
-                for (; c < d; c++)
+                if (tail >= 0)
                 {
-                    Values1x1<SimdF1>(pr, v + c, vStride, keys, or + c);
+                    Values1x1<WithTail>(pr, v + c, vStride, keys, or + c, tail - c);
+                }
+                else
+                {
+                    Values1x1<NoTail>(pr, v + c, vStride, keys, or + c, 0);
                 }
             }
         }
@@ -148,8 +183,9 @@ internal static unsafe class AttentionTiles<T>
         T.Store(a3 * factor, ref s[3 * w], 0);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Values4x4(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Values4x4<TTail>(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride, int tail)
+        where TTail : struct, IValueTail
     {
         int w = T.Count;
         float* o1 = o + oStride, o2 = o + (2 * oStride), o3 = o + (3 * oStride);
@@ -158,30 +194,67 @@ internal static unsafe class AttentionTiles<T>
         T a10 = T.Load(in o1[0], 0), a11 = T.Load(in o1[w], 0), a12 = T.Load(in o1[2 * w], 0), a13 = T.Load(in o1[3 * w], 0);
         T a20 = T.Load(in o2[0], 0), a21 = T.Load(in o2[w], 0), a22 = T.Load(in o2[2 * w], 0), a23 = T.Load(in o2[3 * w], 0);
         T a30 = T.Load(in o3[0], 0), a31 = T.Load(in o3[w], 0), a32 = T.Load(in o3[2 * w], 0), a33 = T.Load(in o3[3 * w], 0);
+        T t0 = default, t1 = default, t2 = default, t3 = default;
+        if (TTail.Present)
+        {
+            t0 = T.Load(in o[tail], 0);
+            t1 = T.Load(in o1[tail], 0);
+            t2 = T.Load(in o2[tail], 0);
+            t3 = T.Load(in o3[tail], 0);
+        }
+
         float* vj = v;
         for (int j = 0; j < keys; j++, vj += vStride)
         {
             T v0 = T.Load(in vj[0], 0), v1 = T.Load(in vj[w], 0), v2 = T.Load(in vj[2 * w], 0), v3 = T.Load(in vj[3 * w], 0);
+            T vt = TTail.Present ? T.Load(in vj[tail], 0) : default;
             T b = T.Create(p[j]);
             a00 = T.Fma(b, v0, a00);
             a01 = T.Fma(b, v1, a01);
             a02 = T.Fma(b, v2, a02);
             a03 = T.Fma(b, v3, a03);
+            if (TTail.Present)
+            {
+                t0 = T.Fma(b, vt, t0);
+            }
+
             b = T.Create(p1[j]);
             a10 = T.Fma(b, v0, a10);
             a11 = T.Fma(b, v1, a11);
             a12 = T.Fma(b, v2, a12);
             a13 = T.Fma(b, v3, a13);
+            if (TTail.Present)
+            {
+                t1 = T.Fma(b, vt, t1);
+            }
+
             b = T.Create(p2[j]);
             a20 = T.Fma(b, v0, a20);
             a21 = T.Fma(b, v1, a21);
             a22 = T.Fma(b, v2, a22);
             a23 = T.Fma(b, v3, a23);
+            if (TTail.Present)
+            {
+                t2 = T.Fma(b, vt, t2);
+            }
+
             b = T.Create(p3[j]);
             a30 = T.Fma(b, v0, a30);
             a31 = T.Fma(b, v1, a31);
             a32 = T.Fma(b, v2, a32);
             a33 = T.Fma(b, v3, a33);
+            if (TTail.Present)
+            {
+                t3 = T.Fma(b, vt, t3);
+            }
+        }
+
+        if (TTail.Present)
+        {
+            T.Store(t0, ref o[tail], 0);
+            T.Store(t1, ref o1[tail], 0);
+            T.Store(t2, ref o2[tail], 0);
+            T.Store(t3, ref o3[tail], 0);
         }
 
         StoreRow(o, w, a00, a01, a02, a03);
@@ -263,8 +336,9 @@ internal static unsafe class AttentionTiles<T>
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Values4x2(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Values4x2<TTail>(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride, int tail)
+        where TTail : struct, IValueTail
     {
         int w = T.Count;
         float* o1 = o + oStride, o2 = o + (2 * oStride), o3 = o + (3 * oStride);
@@ -273,10 +347,20 @@ internal static unsafe class AttentionTiles<T>
         T a10 = T.Load(in o1[0], 0), a11 = T.Load(in o1[w], 0);
         T a20 = T.Load(in o2[0], 0), a21 = T.Load(in o2[w], 0);
         T a30 = T.Load(in o3[0], 0), a31 = T.Load(in o3[w], 0);
+        T t0 = default, t1 = default, t2 = default, t3 = default;
+        if (TTail.Present)
+        {
+            t0 = T.Load(in o[tail], 0);
+            t1 = T.Load(in o1[tail], 0);
+            t2 = T.Load(in o2[tail], 0);
+            t3 = T.Load(in o3[tail], 0);
+        }
+
         float* vj = v;
         for (int j = 0; j < keys; j++, vj += vStride)
         {
             T v0 = T.Load(in vj[0], 0), v1 = T.Load(in vj[w], 0);
+            T vt = TTail.Present ? T.Load(in vj[tail], 0) : default;
             T b0 = T.Create(p[j]);
             a00 = T.Fma(b0, v0, a00);
             a01 = T.Fma(b0, v1, a01);
@@ -289,6 +373,21 @@ internal static unsafe class AttentionTiles<T>
             T b3 = T.Create(p3[j]);
             a30 = T.Fma(b3, v0, a30);
             a31 = T.Fma(b3, v1, a31);
+            if (TTail.Present)
+            {
+                t0 = T.Fma(b0, vt, t0);
+                t1 = T.Fma(b1, vt, t1);
+                t2 = T.Fma(b2, vt, t2);
+                t3 = T.Fma(b3, vt, t3);
+            }
+        }
+
+        if (TTail.Present)
+        {
+            T.Store(t0, ref o[tail], 0);
+            T.Store(t1, ref o1[tail], 0);
+            T.Store(t2, ref o2[tail], 0);
+            T.Store(t3, ref o3[tail], 0);
         }
 
         T.Store(a00, ref o[0], 0);
@@ -301,40 +400,93 @@ internal static unsafe class AttentionTiles<T>
         T.Store(a31, ref o3[w], 0);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Values4x1<TV>(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride)
-        where TV : struct, ISimdFloat<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Values4x1<TTail>(float* p, int pStride, float* v, int vStride, int keys, float* o, int oStride, int tail)
+        where TTail : struct, IValueTail
     {
         float* o1 = o + oStride, o2 = o + (2 * oStride), o3 = o + (3 * oStride);
         float* p1 = p + pStride, p2 = p + (2 * pStride), p3 = p + (3 * pStride);
-        TV a0 = TV.Load(in o[0], 0), a1 = TV.Load(in o1[0], 0), a2 = TV.Load(in o2[0], 0), a3 = TV.Load(in o3[0], 0);
+        T a0 = T.Load(in o[0], 0), a1 = T.Load(in o1[0], 0), a2 = T.Load(in o2[0], 0), a3 = T.Load(in o3[0], 0);
+        T t0 = default, t1 = default, t2 = default, t3 = default;
+        if (TTail.Present)
+        {
+            t0 = T.Load(in o[tail], 0);
+            t1 = T.Load(in o1[tail], 0);
+            t2 = T.Load(in o2[tail], 0);
+            t3 = T.Load(in o3[tail], 0);
+        }
+
         float* vj = v;
         for (int j = 0; j < keys; j++, vj += vStride)
         {
-            TV v0 = TV.Load(in vj[0], 0);
-            a0 = TV.Fma(TV.Create(p[j]), v0, a0);
-            a1 = TV.Fma(TV.Create(p1[j]), v0, a1);
-            a2 = TV.Fma(TV.Create(p2[j]), v0, a2);
-            a3 = TV.Fma(TV.Create(p3[j]), v0, a3);
+            T v0 = T.Load(in vj[0], 0);
+            T b0 = T.Create(p[j]), b1 = T.Create(p1[j]), b2 = T.Create(p2[j]), b3 = T.Create(p3[j]);
+            a0 = T.Fma(b0, v0, a0);
+            a1 = T.Fma(b1, v0, a1);
+            a2 = T.Fma(b2, v0, a2);
+            a3 = T.Fma(b3, v0, a3);
+            if (TTail.Present)
+            {
+                T vt = T.Load(in vj[tail], 0);
+                t0 = T.Fma(b0, vt, t0);
+                t1 = T.Fma(b1, vt, t1);
+                t2 = T.Fma(b2, vt, t2);
+                t3 = T.Fma(b3, vt, t3);
+            }
         }
 
-        TV.Store(a0, ref o[0], 0);
-        TV.Store(a1, ref o1[0], 0);
-        TV.Store(a2, ref o2[0], 0);
-        TV.Store(a3, ref o3[0], 0);
+        if (TTail.Present)
+        {
+            T.Store(t0, ref o[tail], 0);
+            T.Store(t1, ref o1[tail], 0);
+            T.Store(t2, ref o2[tail], 0);
+            T.Store(t3, ref o3[tail], 0);
+        }
+
+        T.Store(a0, ref o[0], 0);
+        T.Store(a1, ref o1[0], 0);
+        T.Store(a2, ref o2[0], 0);
+        T.Store(a3, ref o3[0], 0);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Values1x1<TV>(float* p, float* v, int vStride, int keys, float* o)
-        where TV : struct, ISimdFloat<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Values1x1<TTail>(float* p, float* v, int vStride, int keys, float* o, int tail)
+        where TTail : struct, IValueTail
     {
-        TV a = TV.Load(in o[0], 0);
+        T a = T.Load(in o[0], 0);
+        T t = TTail.Present ? T.Load(in o[tail], 0) : default;
         float* vj = v;
         for (int j = 0; j < keys; j++, vj += vStride)
         {
-            a = TV.Fma(TV.Create(p[j]), TV.Load(in vj[0], 0), a);
+            T b = T.Create(p[j]);
+            a = T.Fma(b, T.Load(in vj[0], 0), a);
+            if (TTail.Present)
+            {
+                t = T.Fma(b, T.Load(in vj[tail], 0), t);
+            }
         }
 
-        TV.Store(a, ref o[0], 0);
+        if (TTail.Present)
+        {
+            T.Store(t, ref o[tail], 0);
+        }
+
+        T.Store(a, ref o[0], 0);
+    }
+
+    /// <summary>Whether a value tile also carries the overlapping tail register (a type argument, so the JIT drops the dead branch).</summary>
+    private interface IValueTail
+    {
+        static abstract bool Present { get; }
+    }
+
+    private readonly struct WithTail : IValueTail
+    {
+        public static bool Present => true;
+    }
+
+    private readonly struct NoTail : IValueTail
+    {
+        public static bool Present => false;
     }
 }
