@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -37,28 +38,124 @@ public static class AntialiasedBicubic
 
         var columns = width == outWidth ? null : Taps.For(width, outWidth);
         var rows = height == outHeight ? null : Taps.For(height, outHeight);
-        float[] temporary = columns is not null && rows is not null ? new float[height * outWidth] : [];
-        for (int c = 0; c < channels; c++)
+        float[] temporary = columns is not null && rows is not null ? ArrayPool<float>.Shared.Rent(height * outWidth) : [];
+        try
         {
-            var src = source.Slice((int)(c * inPlane), (int)inPlane);
-            var dst = destination.Slice((int)(c * outPlane), (int)outPlane);
-            if (columns is null && rows is null)
+            for (int c = 0; c < channels; c++)
             {
-                src.CopyTo(dst);
+                var src = source.Slice((int)(c * inPlane), (int)inPlane);
+                var dst = destination.Slice((int)(c * outPlane), (int)outPlane);
+                if (columns is null && rows is null)
+                {
+                    src.CopyTo(dst);
+                }
+                else if (rows is null)
+                {
+                    Horizontal(src, height, width, columns!, dst);
+                }
+                else if (columns is null)
+                {
+                    Vertical(src, width, rows, dst);
+                }
+                else
+                {
+                    Horizontal(src, height, width, columns, temporary);
+                    Vertical(temporary, outWidth, rows, dst);
+                }
             }
-            else if (rows is null)
+        }
+        finally
+        {
+            if (temporary.Length > 0)
             {
-                Horizontal(src, height, width, columns!, dst);
+                ArrayPool<float>.Shared.Return(temporary);
             }
-            else if (columns is null)
+        }
+    }
+
+    /// <summary>
+    /// The window [<paramref name="top"/>, + <paramref name="windowHeight"/>) × [<paramref name="left"/>, +
+    /// <paramref name="windowWidth"/>) of the <paramref name="outHeight"/>×<paramref name="outWidth"/> resize of
+    /// interleaved 8-bit RGB taken as floats level/255 (as ComfyUI loads images), written as three planes
+    /// [3, windowHeight, windowWidth]: each value is the one <see cref="Resize"/> gives on those float planes.
+    /// </summary>
+    /// <remarks>
+    /// Nothing image-sized is allocated: bytes become floats one source row at a time as the horizontal pass reads
+    /// them, and only the horizontal rows the vertical taps still need are kept, in a ring of as many rows as the
+    /// longest vertical filter (the first tap of successive outputs never moves back). Outside the window nothing is
+    /// computed.
+    /// </remarks>
+    internal static void ResizeRgbWindow(
+        ReadOnlySpan<byte> rgb, int height, int width, int outHeight, int outWidth, int top, int left, int windowHeight, int windowWidth,
+        Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowHeight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowWidth, 1);
+        if (top < 0 || left < 0 || top + windowHeight > outHeight || left + windowWidth > outWidth)
+        {
+            throw new ArgumentException($"The window {windowHeight}×{windowWidth} at ({top}, {left}) is not inside {outHeight}×{outWidth}.");
+        }
+
+        if (rgb.Length < 3L * height * width || destination.Length < 3L * windowHeight * windowWidth)
+        {
+            throw new ArgumentException($"{height}×{width} RGB → a {windowHeight}×{windowWidth} window needs {3L * height * width} source bytes and {3L * windowHeight * windowWidth} destination floats.");
+        }
+
+        var columns = width == outWidth ? Taps.Identity(width) : Taps.For(width, outWidth);
+        var rows = height == outHeight ? Taps.Identity(height) : Taps.For(height, outHeight);
+        int ring = rows.MaxCount;
+        float[] line = ArrayPool<float>.Shared.Rent(3 * width);
+        float[] kept = ArrayPool<float>.Shared.Rent(3 * ring * windowWidth);
+        try
+        {
+            Span<float> level = stackalloc float[256];
+            for (int i = 0; i < 256; i++)
             {
-                Vertical(src, width, rows, dst);
+                level[i] = i / 255f;
             }
-            else
+
+            int computed = 0; // rows below this one have been through the horizontal pass (or are never needed)
+            for (int y = 0; y < windowHeight; y++)
             {
-                Horizontal(src, height, width, columns, temporary);
-                Vertical(temporary, outWidth, rows, dst);
+                int first = rows.Start[top + y];
+                var weights = rows.WeightsOf(top + y);
+                for (computed = Math.Max(computed, first); computed < first + weights.Length; computed++)
+                {
+                    var bytes = rgb.Slice(3 * computed * width, 3 * width);
+                    var red = line.AsSpan(0, width);
+                    var green = line.AsSpan(width, width);
+                    var blue = line.AsSpan(2 * width, width);
+                    for (int x = 0; x < width; x++)
+                    {
+                        red[x] = level[bytes[3 * x]];
+                        green[x] = level[bytes[(3 * x) + 1]];
+                        blue[x] = level[bytes[(3 * x) + 2]];
+                    }
+
+                    int slot = computed % ring;
+                    for (int c = 0; c < 3; c++)
+                    {
+                        HorizontalRow(line.AsSpan(c * width, width), columns, left, kept.AsSpan(((c * ring) + slot) * windowWidth, windowWidth));
+                    }
+                }
+
+                for (int c = 0; c < 3; c++)
+                {
+                    var outRow = destination.Slice(((c * windowHeight) + y) * windowWidth, windowWidth);
+                    Scale(kept.AsSpan(((c * ring) + (first % ring)) * windowWidth, windowWidth), weights[0], outRow);
+                    for (int j = 1; j < weights.Length; j++)
+                    {
+                        Accumulate(kept.AsSpan(((c * ring) + ((first + j) % ring)) * windowWidth, windowWidth), weights[j], outRow);
+                    }
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(kept);
+            ArrayPool<float>.Shared.Return(line);
         }
     }
 
@@ -88,20 +185,24 @@ public static class AntialiasedBicubic
         int outWidth = taps.Start.Length;
         for (int y = 0; y < height; y++)
         {
-            var row = src.Slice(y * width, width);
-            var outRow = dst.Slice(y * outWidth, outWidth);
-            for (int x = 0; x < outWidth; x++)
-            {
-                var weights = taps.WeightsOf(x);
-                ref float s = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), taps.Start[x]);
-                float sum = s * weights[0];
-                for (int j = 1; j < weights.Length; j++)
-                {
-                    sum += Unsafe.Add(ref s, j) * weights[j];
-                }
+            HorizontalRow(src.Slice(y * width, width), taps, 0, dst.Slice(y * outWidth, outWidth));
+        }
+    }
 
-                outRow[x] = sum;
+    // Outputs first .. first + outRow.Length of one row, each a left-to-right float sum of rounded products.
+    private static void HorizontalRow(ReadOnlySpan<float> row, Taps taps, int first, Span<float> outRow)
+    {
+        for (int x = 0; x < outRow.Length; x++)
+        {
+            var weights = taps.WeightsOf(first + x);
+            ref float s = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), taps.Start[first + x]);
+            float sum = s * weights[0];
+            for (int j = 1; j < weights.Length; j++)
+            {
+                sum += Unsafe.Add(ref s, j) * weights[j];
             }
+
+            outRow[x] = sum;
         }
     }
 
@@ -211,9 +312,29 @@ public static class AntialiasedBicubic
             _count = count;
             _weights = weights;
             _stride = stride;
+            MaxCount = count.Length == 0 ? 0 : count.Max();
         }
 
         public int[] Start { get; }
+
+        /// <summary>The most inputs one output reads.</summary>
+        public int MaxCount { get; }
+
+        /// <summary>Output i is input i (one tap of weight 1, exact in float): the side that is not resized.</summary>
+        public static Taps Identity(int size)
+        {
+            var start = new int[size];
+            var count = new int[size];
+            var weights = new float[size];
+            for (int i = 0; i < size; i++)
+            {
+                start[i] = i;
+                count[i] = 1;
+                weights[i] = 1f;
+            }
+
+            return new Taps(start, count, weights, 1);
+        }
 
         public ReadOnlySpan<float> WeightsOf(int i) => _weights.AsSpan(i * _stride, _count[i]);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using FluxServe.Engine;
 using FluxServe.Pipelines.Imaging;
 
@@ -34,22 +35,30 @@ public static class SiglipImageProcessor
         try
         {
             var all = pixels.AsSpan<float>();
-            byte[] levels = new byte[3 * plane];
-            for (int b = 0; b < images.Count; b++)
+            byte[] rented = ArrayPool<byte>.Shared.Rent(3 * plane);
+            var levels = rented.AsSpan(0, 3 * plane);
+            try
             {
-                ArgumentNullException.ThrowIfNull(images[b], nameof(images));
-                var destination = all.Slice(b * 3 * plane, 3 * plane);
-                if (mode == SiglipPreprocessing.ComfyUi)
+                for (int b = 0; b < images.Count; b++)
                 {
-                    ComfyUiLevels(images[b], size, levels);
-                    Normalise(levels, destination, ComfyLevel);
+                    ArgumentNullException.ThrowIfNull(images[b], nameof(images));
+                    var destination = all.Slice(b * 3 * plane, 3 * plane);
+                    if (mode == SiglipPreprocessing.ComfyUi)
+                    {
+                        ComfyUiLevels(images[b], size, levels);
+                        Normalise(levels, destination, ComfyLevel);
+                    }
+                    else
+                    {
+                        using var resized = PillowBicubic.Resize(images[b], size, size);
+                        ToPlanes(resized.Pixels, plane, levels);
+                        Normalise(levels, destination, HuggingFaceLevel);
+                    }
                 }
-                else
-                {
-                    using var resized = PillowBicubic.Resize(images[b], size, size);
-                    ToPlanes(resized.Pixels, plane, levels);
-                    Normalise(levels, destination, HuggingFaceLevel);
-                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
             }
 
             return pixels;
@@ -65,36 +74,30 @@ public static class SiglipImageProcessor
     /// ComfyUI steps 1–3: the image as floats /255, the shortest side scaled to <paramref name="size"/> with Python's
     /// half-to-even rounding of the other side, antialiased bicubic, the centred <paramref name="size"/>² crop, and
     /// <c>round(clip(255·p, 0, 255))</c>; written as 8-bit levels, plane after plane, into <paramref name="levels"/>.
+    /// Only the crop is resampled (<see cref="AntialiasedBicubic.ResizeRgbWindow"/>), into a pooled buffer.
     /// </summary>
     internal static void ComfyUiLevels(RgbImage image, int size, Span<byte> levels)
     {
         int height = image.Height, width = image.Width;
-        float[] planes = new float[3 * height * width];
-        ToPlanes(image.Pixels, height * width, planes);
-        int newHeight = height, newWidth = width;
-        float[] resized = planes;
-        if (height != size || width != size)
-        {
-            double scale = (double)size / Math.Min(height, width);
-            newHeight = (int)Math.Round(scale * height, MidpointRounding.ToEven);
-            newWidth = (int)Math.Round(scale * width, MidpointRounding.ToEven);
-            resized = new float[3 * newHeight * newWidth];
-            AntialiasedBicubic.Resize(planes, 3, height, width, resized, newHeight, newWidth);
-        }
-
+        // An image whose short side is already the size keeps scale 1 and its own dimensions: no resampling.
+        double scale = (double)size / Math.Min(height, width);
+        int newHeight = (int)Math.Round(scale * height, MidpointRounding.ToEven);
+        int newWidth = (int)Math.Round(scale * width, MidpointRounding.ToEven);
         int top = (newHeight - size) / 2, left = (newWidth - size) / 2;
-        for (int c = 0; c < 3; c++)
+        int count = 3 * size * size;
+        float[] window = ArrayPool<float>.Shared.Rent(count);
+        try
         {
-            for (int y = 0; y < size; y++)
+            AntialiasedBicubic.ResizeRgbWindow(image.Pixels, height, width, newHeight, newWidth, top, left, size, size, window);
+            for (int i = 0; i < count; i++)
             {
-                var row = resized.AsSpan((((c * newHeight) + top + y) * newWidth) + left, size);
-                var outRow = levels.Slice(((c * size) + y) * size, size);
-                for (int x = 0; x < size; x++)
-                {
-                    // torch.clip(255. * image, 0, 255).round(): float32 product, clamp, round half to even.
-                    outRow[x] = (byte)MathF.Round(Math.Clamp(255f * row[x], 0f, 255f), MidpointRounding.ToEven);
-                }
+                // torch.clip(255. * image, 0, 255).round(): float32 product, clamp, round half to even.
+                levels[i] = (byte)MathF.Round(Math.Clamp(255f * window[i], 0f, 255f), MidpointRounding.ToEven);
             }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(window);
         }
     }
 
@@ -118,7 +121,7 @@ public static class SiglipImageProcessor
         }
     }
 
-    // Interleaved RGB bytes → three planes (bytes, or floats /255 in float32 as ComfyUI loads images).
+    // Interleaved RGB bytes → three planes of bytes.
     private static void ToPlanes(ReadOnlySpan<byte> rgb, int plane, Span<byte> planes)
     {
         for (int i = 0; i < plane; i++)
@@ -126,16 +129,6 @@ public static class SiglipImageProcessor
             planes[i] = rgb[3 * i];
             planes[plane + i] = rgb[(3 * i) + 1];
             planes[(2 * plane) + i] = rgb[(3 * i) + 2];
-        }
-    }
-
-    private static void ToPlanes(ReadOnlySpan<byte> rgb, int plane, Span<float> planes)
-    {
-        for (int i = 0; i < plane; i++)
-        {
-            planes[i] = rgb[3 * i] / 255f;
-            planes[plane + i] = rgb[(3 * i) + 1] / 255f;
-            planes[(2 * plane) + i] = rgb[(3 * i) + 2] / 255f;
         }
     }
 }
