@@ -16,17 +16,7 @@ public sealed class LoadedModels : IDisposable
     /// <summary>The FLUX.1 model at <paramref name="path"/>, checked to be the <paramref name="variant"/> ("schnell" or "dev").</summary>
     public FluxModel Flux(string path, string variant)
     {
-        Lazy<FluxModel> lazy;
-        lock (_gate)
-        {
-            if (!_flux.TryGetValue(path, out lazy!))
-            {
-                lazy = new Lazy<FluxModel>(() => FluxModel.Load(path), LazyThreadSafetyMode.ExecutionAndPublication);
-                _flux.Add(path, lazy);
-            }
-        }
-
-        var model = lazy.Value;
+        var model = Get(_flux, path, p => FluxModel.Load(p));
         if (model.Variant != variant)
         {
             throw new InvalidOperationException($"The model at '{path}' is FLUX.1-{model.Variant}, but it is installed as FLUX.1-{variant}.");
@@ -36,15 +26,18 @@ public sealed class LoadedModels : IDisposable
     }
 
     /// <summary>The Redux components (SigLIP tower and embedder) in <paramref name="folder"/>.</summary>
-    public ReduxModel Redux(string folder)
+    public ReduxModel Redux(string folder) => Get(_redux, folder, f => ReduxModel.Load(f));
+
+    // One load per path, however many generators ask at once; a failed load stays failed (until a restart).
+    private T Get<T>(Dictionary<string, Lazy<T>> models, string path, Func<string, T> load)
     {
-        Lazy<ReduxModel> lazy;
+        Lazy<T> lazy;
         lock (_gate)
         {
-            if (!_redux.TryGetValue(folder, out lazy!))
+            if (!models.TryGetValue(path, out lazy!))
             {
-                lazy = new Lazy<ReduxModel>(() => ReduxModel.Load(folder), LazyThreadSafetyMode.ExecutionAndPublication);
-                _redux.Add(folder, lazy);
+                lazy = new Lazy<T>(() => load(path), LazyThreadSafetyMode.ExecutionAndPublication);
+                models.Add(path, lazy);
             }
         }
 

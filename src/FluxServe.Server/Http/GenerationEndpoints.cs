@@ -117,8 +117,7 @@ public static class GenerationEndpoints
             var values = ParameterReader.Read(endpoint.Parameters, document.RootElement, errors);
             if (errors.Count > 0)
             {
-                return Results.Json(new ValidationErrorResponse(errors[0].Message, errors[0].Field, errors[0].Rule, errors),
-                    ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest);
+                return InvalidFields(errors);
             }
 
             var jobs = context.RequestServices.GetRequiredService<JobService>();
@@ -253,9 +252,7 @@ public static class GenerationEndpoints
         }
         catch (InputImageException refused)
         {
-            var error = refused.ToFieldError();
-            return (null, Results.Json(new ValidationErrorResponse(error.Message, error.Field, error.Rule, [error]),
-                ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest));
+            return (null, InvalidFields([refused.ToFieldError()]));
         }
 
         int width, height;
@@ -269,14 +266,17 @@ public static class GenerationEndpoints
             string message = unreadable is Pipelines.Imaging.ImageTooLargeException
                 ? $"{field} is too large to use: {unreadable.Message}"
                 : $"{field} is not a readable JPEG, PNG or WebP image: {unreadable.Message}";
-            var error = new FieldError(field, "JPEG, PNG or WebP image", message);
-            return (null, Results.Json(new ValidationErrorResponse(message, field, error.Rule, [error]),
-                ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest));
+            return (null, InvalidFields([new FieldError(field, "JPEG, PNG or WebP image", message)]));
         }
 
         string name = await services.GetRequiredService<InputFiles>().WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
         return (new InputImage(name, width, height), null);
     }
+
+    /// <summary>400 naming the first broken rule, with every one listed.</summary>
+    private static IResult InvalidFields(List<FieldError> errors) =>
+        Results.Json(new ValidationErrorResponse(errors[0].Message, errors[0].Field, errors[0].Rule, errors),
+            ServerJsonContext.Default.ValidationErrorResponse, statusCode: StatusCodes.Status400BadRequest);
 
     private static void SetJobHeaders(HttpResponse response, JobRecord job)
     {

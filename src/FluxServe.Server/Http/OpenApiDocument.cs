@@ -330,16 +330,7 @@ public static class OpenApiDocument
         {
             w.WriteStartObject(method);
             w.WriteString("summary", summary);
-            w.WriteStartArray("parameters");
-            w.WriteStartObject();
-            w.WriteString("name", "endpoint");
-            w.WriteString("in", "path");
-            w.WriteBoolean("required", true);
-            w.WriteStartObject("schema");
-            w.WriteString("type", "string");
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndArray();
+            WritePathParameter(w, "endpoint");
             WriteAdminResponses(w, ok, ok == "204" ? "Removed." : "The LoRA endpoint.", [notAdmin, (404, "No such LoRA endpoint.")]);
             w.WriteEndObject();
         }
@@ -374,16 +365,7 @@ public static class OpenApiDocument
     {
         w.WriteStartObject(method);
         w.WriteString("summary", summary);
-        w.WriteStartArray("parameters");
-        w.WriteStartObject();
-        w.WriteString("name", pathParameter);
-        w.WriteString("in", "path");
-        w.WriteBoolean("required", true);
-        w.WriteStartObject("schema");
-        w.WriteString("type", "string");
-        w.WriteEndObject();
-        w.WriteEndObject();
-        w.WriteEndArray();
+        WritePathParameter(w, pathParameter);
         w.WriteStartObject("responses");
         w.WriteStartObject("200");
         w.WriteString("description", "OK");
@@ -404,6 +386,20 @@ public static class OpenApiDocument
 
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    private static void WritePathParameter(Utf8JsonWriter w, string name)
+    {
+        w.WriteStartArray("parameters");
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString("in", "path");
+        w.WriteBoolean("required", true);
+        w.WriteStartObject("schema");
+        w.WriteString("type", "string");
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
     }
 
     private static void WriteError(Utf8JsonWriter w, int code, string text)
