@@ -52,13 +52,9 @@ internal sealed class TestServer : IAsyncDisposable
     public string CreateKey(decimal credits, params string[] models) =>
         Accounts.CreateKey("test", Credits.ToMicro(credits), models.Length == 0 ? null : models).Key;
 
-    public long AccountOf(string key)
-    {
-        Assert.True(ApiKeySecret.TryParse(key, out string id, out _));
-        return Accounts.ListKeys().Single(k => k.Id == id).AccountId;
-    }
+    public long AccountOf(string key) => Accounts.AccountOfApiKey(key);
 
-    public decimal Balance(string key) => Accounts.Balance(AccountOf(key)) / (decimal)Credits.MicroPerCredit;
+    public decimal Balance(string key) => Accounts.CreditsOfKey(key);
 
     public HttpClient Client(string? key = null)
     {

@@ -148,12 +148,7 @@ public sealed class ReduxEndpointTests : IAsyncLifetime, IDisposable
         TemporaryFolder.Delete(_models);
     }
 
-    private decimal Balance()
-    {
-        var accounts = _app.Services.GetRequiredService<AccountStore>();
-        Assert.True(ApiKeySecret.TryParse(_key, out string id, out _));
-        return accounts.Balance(accounts.ListKeys().Single(k => k.Id == id).AccountId) / (decimal)Credits.MicroPerCredit;
-    }
+    private decimal Balance() => _app.Services.GetRequiredService<AccountStore>().CreditsOfKey(_key);
 
     private static byte[] InputPng(int width, int height) =>
         PngEncoder.Encode(width, height, (x, y) => ((byte)(x * 3), (byte)(y * 5), (byte)((x * y) & 255)));

@@ -116,12 +116,7 @@ public sealed class SafetyCheckerTests : IAsyncLifetime, IDisposable
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("request_id").GetString()!;
     }
 
-    private decimal Balance()
-    {
-        var accounts = _app.Services.GetRequiredService<AccountStore>();
-        Assert.True(ApiKeySecret.TryParse(_key, out string id, out _));
-        return accounts.Balance(accounts.ListKeys().Single(k => k.Id == id).AccountId) / (decimal)Credits.MicroPerCredit;
-    }
+    private decimal Balance() => _app.Services.GetRequiredService<AccountStore>().CreditsOfKey(_key);
 
     private sealed class RedLevelChecker : ISafetyChecker
     {
